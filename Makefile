@@ -1,0 +1,92 @@
+# appcat — build, run and test. `make run` and `make test` work on a fresh
+# machine: missing tools are installed first (idempotently).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+export CARGO_BUILD_JOBS ?= 2
+export LEPTOS_OUTPUT_NAME := appcat
+export LEPTOS_SITE_ROOT := target/site
+PROFILE ?= debug
+CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
+WASM_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--profile wasm-release,)
+WASM_DIR := target/wasm32-unknown-unknown/$(if $(filter release,$(PROFILE)),wasm-release,debug)
+WASM_BINDGEN_VERSION := $(shell grep -A1 '^name = "wasm-bindgen"$$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+APPCAT := target/$(PROFILE)/appcat
+SHARED_DATA ?= ../shared/data
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+NPM_CACHE := $(HOME)/.cache/appcat-npm
+
+.PHONY: run serve build site tools tool-wasm tool-bindgen tool-e2e test test-unit test-sqlite test-postgres \
+        test-e2e lint fmt bench clean
+
+## Tools ---------------------------------------------------------------------
+
+tools: tool-wasm tool-bindgen
+
+tool-wasm:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+# wasm-bindgen-cli must be exactly the wasm-bindgen in Cargo.lock.
+tool-bindgen:
+	@if ! wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$"; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+
+# Browser tests: Debian's chromium and npm's playwright-core (no browser download).
+tool-e2e:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@cd end2end && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --cache $(NPM_CACHE); }
+
+## Build ---------------------------------------------------------------------
+
+build: tools
+	cargo build -p server $(CARGO_PROFILE_FLAG)
+	cargo build -p frontend --lib --target wasm32-unknown-unknown $(WASM_PROFILE_FLAG)
+	$(MAKE) --no-print-directory site
+
+site:
+	mkdir -p $(LEPTOS_SITE_ROOT)/pkg
+	cp -r public/. $(LEPTOS_SITE_ROOT)/
+	cp style/main.css $(LEPTOS_SITE_ROOT)/pkg/$(LEPTOS_OUTPUT_NAME).css
+	wasm-bindgen --target web --out-dir $(LEPTOS_SITE_ROOT)/pkg --out-name $(LEPTOS_OUTPUT_NAME) \
+	  $(WASM_DIR)/frontend.wasm
+
+## Run -----------------------------------------------------------------------
+
+# Builds, migrates (serve migrates on start) and serves on http://127.0.0.1:3000
+# with an SQLite database and blobs under ./data (APPCAT_DATA_DIR).
+run: build
+	$(APPCAT) serve
+
+serve:
+	$(APPCAT) serve
+
+## Tests ---------------------------------------------------------------------
+
+test: lint test-sqlite test-postgres
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -p server -p migrations --all-targets -- -D warnings
+	cargo clippy -p frontend -p app --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
+
+test-sqlite: tools
+	cargo test -p server -p migrations
+	cargo test -p app --features ssr
+
+# Every test again on PostgreSQL: each test creates and drops its own database.
+test-postgres:
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || psql "$(PG_URL)" -c 'select 1' >/dev/null 2>&1; then \
+	  APPCAT_TEST_DATABASE_URL="$(PG_URL)" cargo test -p server; \
+	elif [ "$$CI" = "true" ]; then echo "PostgreSQL is not reachable at $(PG_URL)"; exit 1; \
+	else echo "skipping PostgreSQL tests: no server at $(PG_URL)"; fi
+
+## Benchmarks ----------------------------------------------------------------
+
+bench:
+	cargo bench -p server
+
+clean:
+	cargo clean

@@ -1,0 +1,12 @@
+//! The website: Leptos components and pages, the typed models they show, and
+//! the server functions that fetch them. Rendered on the server (feature
+//! `ssr`) and hydrated in the browser (feature `hydrate`).
+
+pub mod models;
+pub mod pages;
+pub mod server_fns;
+
+#[cfg(feature = "ssr")]
+pub mod data;
+
+pub use pages::{App, shell};

@@ -1,0 +1,17 @@
+//! Database schema of appcat, as sea-orm migrations.
+//!
+//! The crate is both a library (`Migrator`, used by `appcat migrate` and at
+//! start-up) and a small CLI (`cargo run -p migrations -- up|down|fresh|status`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_init;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_init::Migration)]
+    }
+}

@@ -1,0 +1,77 @@
+//! Configuration, read once at start from flags and `APPCAT_*` environment
+//! variables (documented in the README and `.env.sample`). clap names the
+//! variable in any parse error.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://<file>?mode=rwc` or `postgres://...`.
+    /// Default: an SQLite file `appcat.db` in the data directory.
+    #[arg(long, env = "APPCAT_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Directory for the embedded database and the blob store.
+    #[arg(long, env = "APPCAT_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Extra artifact type definitions (`*.toml`), added to the built-in ones.
+    #[arg(long, env = "APPCAT_TYPES_DIR", global = true)]
+    pub types_dir: Option<PathBuf>,
+
+    /// Largest blob accepted, in bytes, whatever a type allows.
+    #[arg(long, env = "APPCAT_MAX_BLOB_SIZE", default_value_t = 10 * 1024 * 1024 * 1024, global = true)]
+    pub max_blob_size: u64,
+
+    /// Seconds after which an upload still `saving` counts as abandoned.
+    #[arg(
+        long,
+        env = "APPCAT_STALE_UPLOAD_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub stale_upload_secs: i64,
+
+    /// Most database connections in the pool.
+    #[arg(
+        long,
+        env = "APPCAT_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "APPCAT_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Directory with the compiled site (`pkg/` with the WASM bundle and CSS).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// Seconds a request may take (blob transfers excepted).
+    #[arg(long, env = "APPCAT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("appcat.db").display()
+            ),
+        }
+    }
+
+    pub fn blob_dir(&self) -> PathBuf {
+        self.data_dir.join("blobs")
+    }
+}

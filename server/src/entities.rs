@@ -1,0 +1,12 @@
+//! sea-orm entities, one per table of `migrations/`. Views returned by the API
+//! live in `api/` and `services/`; these types never leave the server.
+
+pub mod api_token;
+pub mod artifact;
+pub mod artifact_blob;
+pub mod artifact_member;
+pub mod artifact_property;
+pub mod artifact_type;
+pub mod membership;
+pub mod tenant;
+pub mod user;

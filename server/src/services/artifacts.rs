@@ -1,0 +1,734 @@
+//! Creating, reading, changing (JSON patch) and deleting artifacts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set, SqlErr,
+    TransactionTrait,
+};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::access::{self, ACTIVE, DEACTIVATED, DRAFTED, PRIVATE, PUBLIC, SHARED};
+use super::{Catalog, properties};
+use crate::auth::{Caller, Scope};
+use crate::entities::{artifact, artifact_blob, artifact_member};
+use crate::error::{AppError, AppResult, bad_request, conflict, forbidden, not_found};
+use crate::types::definition::BASE_FIELDS;
+use crate::types::registry::{ALL, ArtifactType};
+use crate::types::validate::validate_value;
+use crate::types::{LinkDef, Multiplicity};
+use crate::version::{is_prerelease, parse_version, sort_key};
+
+pub const MAX_DESCRIPTION: usize = 4096;
+pub const MAX_NAME: usize = 255;
+
+/// Looks a type up; `all` is not a type you can write to.
+pub fn resolve_type(catalog: &Catalog, type_name: &str) -> AppResult<Arc<ArtifactType>> {
+    catalog
+        .types
+        .get(type_name)
+        .ok_or_else(|| not_found(format!("artifact type '{type_name}' does not exist")))
+}
+
+fn check_type_name(catalog: &Catalog, type_name: &str) -> AppResult<()> {
+    if type_name == ALL {
+        Ok(())
+    } else {
+        resolve_type(catalog, type_name).map(|_| ())
+    }
+}
+
+fn missing(type_name: &str, id: &str) -> AppError {
+    not_found(format!(
+        "artifact {id} of type '{type_name}' does not exist"
+    ))
+}
+
+/// Loads an artifact the caller may read, or 404.
+pub async fn find_visible(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    id: &str,
+) -> AppResult<(Arc<ArtifactType>, artifact::Model)> {
+    check_type_name(catalog, type_name)?;
+    if Uuid::parse_str(id).is_err() {
+        return Err(missing(type_name, id));
+    }
+    let model = artifact::Entity::find_by_id(id.to_owned())
+        .one(&catalog.db)
+        .await?
+        .filter(|m| type_name == ALL || m.type_name == type_name)
+        .ok_or_else(|| missing(type_name, id))?;
+    let shared = model.visibility == SHARED
+        && match caller.tenant() {
+            Some(t) => artifact_member::Entity::find_by_id((model.id.clone(), t.to_owned()))
+                .one(&catalog.db)
+                .await?
+                .is_some(),
+            None => false,
+        };
+    if !access::can_read(caller, &model, shared) {
+        return Err(missing(type_name, id));
+    }
+    let ty = resolve_type(catalog, &model.type_name)?;
+    Ok((ty, model))
+}
+
+pub async fn blobs_of(
+    catalog: &Catalog,
+    ids: &[String],
+) -> AppResult<HashMap<String, Vec<artifact_blob::Model>>> {
+    let mut out: HashMap<String, Vec<artifact_blob::Model>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows = artifact_blob::Entity::find()
+            .filter(artifact_blob::Column::ArtifactId.is_in(chunk.iter().cloned()))
+            .all(&catalog.db)
+            .await?;
+        for row in rows {
+            out.entry(row.artifact_id.clone()).or_default().push(row);
+        }
+    }
+    Ok(out)
+}
+
+pub fn timestamp(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub fn blob_url(type_name: &str, id: &str, field: &str, key: &str) -> String {
+    if key.is_empty() {
+        format!("/artifacts/{type_name}/{id}/{field}")
+    } else {
+        format!("/artifacts/{type_name}/{id}/{field}/{key}")
+    }
+}
+
+pub fn blob_value(type_name: &str, b: &artifact_blob::Model) -> Value {
+    let url = if b.external {
+        b.url.clone().unwrap_or_default()
+    } else {
+        blob_url(type_name, &b.artifact_id, &b.field, &b.key)
+    };
+    json!({
+        "url": url,
+        "size": b.size,
+        "md5": b.md5,
+        "sha1": b.sha1,
+        "sha256": b.sha256,
+        "external": b.external,
+        "status": b.status,
+        "content_type": b.content_type,
+    })
+}
+
+pub fn parse_properties(m: &artifact::Model) -> Map<String, Value> {
+    serde_json::from_str(&m.properties).unwrap_or_default()
+}
+
+/// The API view of an artifact: base fields, then every field, blob and
+/// link of its type (null when unset).
+pub fn view(ty: &ArtifactType, m: &artifact::Model, blobs: &[artifact_blob::Model]) -> Value {
+    let mut out = Map::new();
+    out.insert("id".into(), json!(m.id));
+    out.insert("name".into(), json!(m.name));
+    out.insert("version".into(), json!(m.version));
+    out.insert("type_name".into(), json!(m.type_name));
+    out.insert("display_type_name".into(), json!(ty.def.display_name));
+    out.insert("type_version".into(), json!(m.type_version));
+    out.insert("owner".into(), json!(m.owner));
+    out.insert("created_by".into(), json!(m.created_by));
+    out.insert("visibility".into(), json!(m.visibility));
+    out.insert("status".into(), json!(m.status));
+    out.insert("description".into(), json!(m.description));
+    out.insert("created_at".into(), json!(timestamp(&m.created_at)));
+    out.insert("updated_at".into(), json!(timestamp(&m.updated_at)));
+    out.insert(
+        "activated_at".into(),
+        json!(m.activated_at.as_ref().map(timestamp)),
+    );
+    let props = parse_properties(m);
+    for name in ty.fields.keys().chain(ty.links.keys()) {
+        out.insert(
+            name.clone(),
+            props.get(name).cloned().unwrap_or(Value::Null),
+        );
+    }
+    for (name, def) in &ty.blobs {
+        let mine = blobs.iter().filter(|b| b.field == *name);
+        let value = if def.dict {
+            Value::Object(
+                mine.map(|b| (b.key.clone(), blob_value(&m.type_name, b)))
+                    .collect(),
+            )
+        } else {
+            mine.map(|b| blob_value(&m.type_name, b))
+                .next()
+                .unwrap_or(Value::Null)
+        };
+        out.insert(name.clone(), value);
+    }
+    Value::Object(out)
+}
+
+pub async fn get(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    id: &str,
+) -> AppResult<Value> {
+    let (ty, m) = find_visible(catalog, caller, type_name, id).await?;
+    let blobs = blobs_of(catalog, std::slice::from_ref(&m.id)).await?;
+    Ok(view(
+        &ty,
+        &m,
+        blobs.get(&m.id).map(Vec::as_slice).unwrap_or_default(),
+    ))
+}
+
+fn check_name(value: &Value) -> AppResult<String> {
+    let name = value
+        .as_str()
+        .ok_or_else(|| bad_request("'name' must be a string"))?;
+    let trimmed = name.trim();
+    if trimmed.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(bad_request(format!(
+            "'name' must be 1 to {MAX_NAME} printable characters"
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn check_version(value: &Value) -> AppResult<semver::Version> {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Null => "0.0.0".to_owned(),
+        _ => return Err(bad_request("'version' must be a string")),
+    };
+    parse_version(&text).map_err(|e| bad_request(e.to_string()))
+}
+
+fn check_description(value: &Value) -> AppResult<Option<String>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) if s.chars().count() <= MAX_DESCRIPTION => Ok(Some(s.clone())),
+        Value::String(_) => Err(bad_request(format!(
+            "'description' is longer than {MAX_DESCRIPTION} characters"
+        ))),
+        _ => Err(bad_request("'description' must be a string")),
+    }
+}
+
+fn check_tags(value: &Value) -> AppResult<()> {
+    if let Some(tags) = value.as_array() {
+        for tag in tags {
+            let t = tag.as_str().unwrap_or_default();
+            if t.trim().is_empty() || t.contains(',') || t.contains('/') {
+                return Err(bad_request(
+                    "tags must be non-empty and contain no ',' or '/'",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks a link value: `/artifacts/<type>/<id>` of an artifact the caller
+/// can read (and of an allowed type), or an http(s) URL.
+async fn check_link(
+    catalog: &Catalog,
+    caller: &Caller,
+    field: &str,
+    def: &LinkDef,
+    value: &Value,
+) -> AppResult<Value> {
+    let one = |v: &Value| -> AppResult<String> {
+        v.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| bad_request(format!("link '{field}' must hold strings")))
+    };
+    let mut targets = Vec::new();
+    let normalised = match (def.multiplicity, value) {
+        (_, Value::Null) => return Ok(Value::Null),
+        (Multiplicity::Single, v) => {
+            targets.push(one(v)?);
+            v.clone()
+        }
+        (Multiplicity::List, Value::Array(items)) => {
+            for item in items {
+                targets.push(one(item)?);
+            }
+            value.clone()
+        }
+        (Multiplicity::Dict, Value::Object(entries)) => {
+            for item in entries.values() {
+                targets.push(one(item)?);
+            }
+            value.clone()
+        }
+        (Multiplicity::List, _) => {
+            return Err(bad_request(format!("link '{field}' must be a list")));
+        }
+        (Multiplicity::Dict, _) => {
+            return Err(bad_request(format!("link '{field}' must be an object")));
+        }
+    };
+    for target in targets {
+        if target.starts_with("http://") || target.starts_with("https://") {
+            if target.len() > 2048 {
+                return Err(bad_request(format!(
+                    "link '{field}' is longer than 2048 characters"
+                )));
+            }
+            continue;
+        }
+        let parts: Vec<&str> = target.trim_start_matches('/').split('/').collect();
+        let (ty, id) = match parts.as_slice() {
+            ["artifacts", ty, id] => (*ty, *id),
+            _ => {
+                return Err(bad_request(format!(
+                    "link '{field}' must be /artifacts/<type>/<id> or an http(s) URL, not '{target}'"
+                )));
+            }
+        };
+        if !def.target_types.is_empty() && !def.target_types.iter().any(|t| t == ty) {
+            return Err(bad_request(format!(
+                "link '{field}' may point only at {}",
+                def.target_types.join(", ")
+            )));
+        }
+        find_visible(catalog, caller, ty, id).await.map_err(|_| {
+            bad_request(format!(
+                "link '{field}' points at {target}, which does not exist"
+            ))
+        })?;
+    }
+    Ok(normalised)
+}
+
+fn unique_violation(e: DbErr, message: String) -> AppError {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => conflict(message),
+        _ => e.into(),
+    }
+}
+
+/// `POST /artifacts/{type}`: a new drafted, private artifact of the
+/// caller's tenant.
+pub async fn create(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    body: Value,
+) -> AppResult<Value> {
+    let ty = if type_name == ALL {
+        return Err(forbidden(
+            "artifacts cannot be created through the 'all' view; use their type",
+        ));
+    } else {
+        resolve_type(catalog, type_name)?
+    };
+    let principal = caller.require_scope(Scope::Write)?;
+    if !caller.is_admin() && principal.role.is_none() {
+        return Err(forbidden("not a member of this tenant"));
+    }
+    let Value::Object(body) = body else {
+        return Err(bad_request("the body must be a JSON object"));
+    };
+    let mut props = Map::new();
+    let mut name = None;
+    let mut version = check_version(&Value::Null)?;
+    let mut description = None;
+    for (key, value) in &body {
+        match key.as_str() {
+            "name" => name = Some(check_name(value)?),
+            "version" => version = check_version(value)?,
+            "description" => description = check_description(value)?,
+            k if BASE_FIELDS.contains(&k) => {
+                return Err(bad_request(format!(
+                    "'{k}' cannot be set when creating an artifact"
+                )));
+            }
+            k if ty.blobs.contains_key(k) => {
+                return Err(bad_request(format!(
+                    "'{k}' is a blob: upload it with PUT /artifacts/{type_name}/<id>/{k}"
+                )));
+            }
+            k => {
+                if let Some(def) = ty.fields.get(k) {
+                    let v = validate_value(k, def, value).map_err(bad_request)?;
+                    if k == "tags" {
+                        check_tags(&v)?;
+                    }
+                    props.insert(k.to_owned(), v);
+                } else if let Some(def) = ty.links.get(k) {
+                    props.insert(
+                        k.to_owned(),
+                        check_link(catalog, caller, k, def, value).await?,
+                    );
+                } else {
+                    return Err(bad_request(format!(
+                        "'{k}' is not a field of type '{type_name}'"
+                    )));
+                }
+            }
+        }
+    }
+    let name = name.ok_or_else(|| bad_request("'name' is required"))?;
+    for (field, def) in &ty.fields {
+        if !props.contains_key(field) {
+            if let Some(default) = &def.default {
+                props.insert(field.clone(), default.clone());
+            } else if def.required {
+                return Err(bad_request(format!("'{field}' is required")));
+            }
+        }
+    }
+    let now = Utc::now();
+    let id = Uuid::new_v4().to_string();
+    let model = artifact::ActiveModel {
+        id: Set(id.clone()),
+        type_name: Set(type_name.to_owned()),
+        type_version: Set(ty.def.version.clone()),
+        name: Set(name.clone()),
+        version: Set(version.to_string()),
+        version_sort: Set(sort_key(&version)),
+        is_prerelease: Set(is_prerelease(&version)),
+        owner: Set(principal.tenant.clone()),
+        created_by: Set(Some(principal.user_id.clone())),
+        visibility: Set(PRIVATE.to_owned()),
+        status: Set(DRAFTED.to_owned()),
+        description: Set(description),
+        properties: Set(Value::Object(props.clone()).to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        activated_at: Set(None),
+    };
+    let txn = catalog.db.begin().await?;
+    let inserted = model.insert(&txn).await.map_err(|e| {
+        unique_violation(
+            e,
+            format!(
+                "{type_name} '{name}' version {version} already exists in tenant '{}'",
+                principal.tenant
+            ),
+        )
+    })?;
+    properties::insert(&txn, properties::rows(&id, &ty.fields, &ty.links, &props)).await?;
+    txn.commit().await?;
+    Ok(view(&ty, &inserted, &[]))
+}
+
+fn is_empty(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(o)) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// The first field that must be set before activation and is not.
+fn missing_for_activation(ty: &ArtifactType, doc: &Map<String, Value>) -> Option<String> {
+    let required = ty
+        .fields
+        .iter()
+        .filter(|(_, d)| d.required_on_activate)
+        .map(|(n, _)| n)
+        .chain(
+            ty.links
+                .iter()
+                .filter(|(_, d)| d.required_on_activate)
+                .map(|(n, _)| n),
+        );
+    for name in required {
+        if is_empty(doc.get(name)) {
+            return Some(name.clone());
+        }
+    }
+    for (name, def) in &ty.blobs {
+        if !def.required_on_activate {
+            continue;
+        }
+        let ready = match doc.get(name) {
+            Some(Value::Object(o)) if def.dict => {
+                !o.is_empty()
+                    && o.values()
+                        .all(|b| b.get("status") == Some(&json!("active")))
+            }
+            Some(b @ Value::Object(_)) => b.get("status") == Some(&json!("active")),
+            _ => false,
+        };
+        if !ready {
+            return Some(name.clone());
+        }
+    }
+    None
+}
+
+/// `PATCH /artifacts/{type}/{id}`: applies a JSON patch to the artifact's
+/// view and then checks every change against the lifecycle rules.
+pub async fn update(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    id: &str,
+    patch: &json_patch::Patch,
+) -> AppResult<Value> {
+    let (ty, m) = find_visible(catalog, caller, type_name, id).await?;
+    let principal = caller.require_scope(Scope::Write)?.clone();
+    let blobs = blobs_of(catalog, std::slice::from_ref(&m.id))
+        .await?
+        .remove(&m.id)
+        .unwrap_or_default();
+    let old = view(&ty, &m, &blobs);
+    let mut new = old.clone();
+    json_patch::patch(&mut new, patch)
+        .map_err(|e| bad_request(format!("the patch cannot be applied: {e}")))?;
+    let (Value::Object(old), Value::Object(new)) = (old, new) else {
+        return Err(bad_request(
+            "the patch must leave the artifact a JSON object",
+        ));
+    };
+    let mut changed: Vec<String> = new
+        .keys()
+        .filter(|k| old.get(*k) != new.get(*k))
+        .cloned()
+        .collect();
+    changed.extend(old.keys().filter(|k| !new.contains_key(*k)).cloned());
+    if changed.is_empty() {
+        return Ok(Value::Object(old));
+    }
+    let get = |k: &str| new.get(k).cloned().unwrap_or(Value::Null);
+
+    let mut a = m.clone().into_active_model();
+    let mut props = parse_properties(&m);
+    let mut new_status = m.status.clone();
+    let mut new_visibility = m.visibility.clone();
+    let mut field_changed = false;
+    for key in &changed {
+        match key.as_str() {
+            "status" => {
+                new_status = get("status")
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| bad_request("'status' must be a string"))?;
+            }
+            "visibility" => {
+                new_visibility = get("visibility")
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| bad_request("'visibility' must be a string"))?;
+            }
+            k if BASE_FIELDS.contains(&k) && !matches!(k, "name" | "version" | "description") => {
+                return Err(forbidden(format!(
+                    "'{k}' is a system field and cannot be changed"
+                )));
+            }
+            k if ty.blobs.contains_key(k) => {
+                return Err(bad_request(format!(
+                    "'{k}' is a blob: upload it with PUT /artifacts/{type_name}/{id}/{k}"
+                )));
+            }
+            k if !old.contains_key(k) => {
+                return Err(bad_request(format!(
+                    "'{k}' is not a field of type '{}'",
+                    ty.name()
+                )));
+            }
+            _ => field_changed = true,
+        }
+    }
+
+    if field_changed {
+        if !access::can_write(caller, &m) {
+            return Err(forbidden(if m.visibility == PUBLIC {
+                "public artifacts can be changed only by catalog admins"
+            } else {
+                "you may not change this artifact"
+            }));
+        }
+        if m.status == DEACTIVATED {
+            return Err(forbidden("deactivated artifacts cannot be changed"));
+        }
+        for key in changed
+            .iter()
+            .filter(|k| !matches!(k.as_str(), "status" | "visibility"))
+        {
+            let mutable = match key.as_str() {
+                "description" => true,
+                "name" | "version" => false,
+                k => ty
+                    .fields
+                    .get(k)
+                    .map(|d| d.mutable)
+                    .or_else(|| ty.links.get(k).map(|d| d.mutable))
+                    .unwrap_or(false),
+            };
+            if m.status == ACTIVE && !mutable {
+                return Err(forbidden(format!(
+                    "'{key}' cannot be changed once the artifact is active"
+                )));
+            }
+            let value = get(key);
+            match key.as_str() {
+                "name" => a.name = Set(check_name(&value)?),
+                "version" => {
+                    let v = check_version(&value)?;
+                    a.version = Set(v.to_string());
+                    a.version_sort = Set(sort_key(&v));
+                    a.is_prerelease = Set(is_prerelease(&v));
+                }
+                "description" => a.description = Set(check_description(&value)?),
+                k => {
+                    let normalised = if let Some(def) = ty.fields.get(k) {
+                        let v = validate_value(k, def, &value).map_err(bad_request)?;
+                        if k == "tags" {
+                            check_tags(&v)?;
+                        }
+                        v
+                    } else if let Some(def) = ty.links.get(k) {
+                        check_link(catalog, caller, k, def, &value).await?
+                    } else {
+                        return Err(bad_request(format!(
+                            "'{k}' is not a field of type '{}'",
+                            ty.name()
+                        )));
+                    };
+                    if normalised.is_null() {
+                        props.remove(k);
+                    } else {
+                        props.insert(k.to_owned(), normalised);
+                    }
+                }
+            }
+        }
+    }
+
+    let now = Utc::now();
+    if new_status != m.status {
+        caller.require_scope(Scope::Publish)?;
+        match (m.status.as_str(), new_status.as_str()) {
+            (DRAFTED, ACTIVE) => {
+                if !access::can_write(caller, &m) {
+                    return Err(forbidden("you may not activate this artifact"));
+                }
+                let mut doc = new.clone();
+                for (k, v) in &props {
+                    doc.insert(k.clone(), v.clone());
+                }
+                if let Some(field) = missing_for_activation(&ty, &doc) {
+                    return Err(forbidden(format!(
+                        "'{field}' must be available before activation."
+                    )));
+                }
+                a.activated_at = Set(Some(now));
+            }
+            (ACTIVE, DEACTIVATED) | (DEACTIVATED, ACTIVE) => {
+                if !caller.is_admin() {
+                    return Err(forbidden(
+                        "only catalog admins deactivate and reactivate artifacts",
+                    ));
+                }
+            }
+            (_, "deleted") => {
+                return Err(bad_request(
+                    "delete an artifact with DELETE, not by its status",
+                ));
+            }
+            (from, to) if [DRAFTED, ACTIVE, DEACTIVATED].contains(&to) => {
+                return Err(forbidden(format!(
+                    "the status cannot change from {from} to {to}"
+                )));
+            }
+            (_, to) => {
+                return Err(bad_request(format!(
+                    "'{to}' is not a status (drafted, active, deactivated)"
+                )));
+            }
+        }
+        a.status = Set(new_status.clone());
+    }
+    if new_visibility != m.visibility {
+        caller.require_scope(Scope::Publish)?;
+        if ![PRIVATE, SHARED, PUBLIC].contains(&new_visibility.as_str()) {
+            return Err(bad_request(format!(
+                "'{new_visibility}' is not a visibility (private, shared, public)"
+            )));
+        }
+        if m.visibility == PUBLIC {
+            return Err(forbidden(
+                "a public artifact cannot become private or shared again",
+            ));
+        }
+        if new_visibility == PUBLIC {
+            if !caller.is_admin() {
+                return Err(forbidden("only catalog admins make artifacts public"));
+            }
+            if new_status != ACTIVE {
+                return Err(forbidden("only active artifacts can be made public"));
+            }
+        } else if !access::can_share(caller, &m) {
+            return Err(forbidden("only the owning tenant's admins share artifacts"));
+        }
+        a.visibility = Set(new_visibility.clone());
+    }
+
+    a.properties = Set(Value::Object(props.clone()).to_string());
+    a.updated_at = Set(now);
+    let txn = catalog.db.begin().await?;
+    let updated = a.update(&txn).await.map_err(|e| {
+        let msg = if new_visibility == PUBLIC {
+            format!("a public {type_name} with this name and version already exists")
+        } else {
+            format!(
+                "{type_name} with this name and version already exists in tenant '{}'",
+                m.owner
+            )
+        };
+        unique_violation(e, msg)
+    })?;
+    if field_changed {
+        properties::reindex(&txn, &m.id, &ty.fields, &ty.links, &props).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(artifact = %m.id, user = %principal.username, changed = ?changed, "artifact updated");
+    Ok(view(&ty, &updated, &blobs))
+}
+
+/// `DELETE /artifacts/{type}/{id}`: removes the artifact, then its stored
+/// blobs.
+pub async fn delete(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    id: &str,
+) -> AppResult<()> {
+    let (_, m) = find_visible(catalog, caller, type_name, id).await?;
+    caller.require_scope(Scope::Write)?;
+    if !access::can_delete(caller, &m) {
+        return Err(forbidden(if m.visibility == PUBLIC {
+            "public artifacts can be deleted only by catalog admins"
+        } else {
+            "only the tenant's admins delete artifacts that are not drafts"
+        }));
+    }
+    let blobs = artifact_blob::Entity::find()
+        .filter(artifact_blob::Column::ArtifactId.eq(&m.id))
+        .all(&catalog.db)
+        .await?;
+    artifact::Entity::delete_by_id(m.id.clone())
+        .exec(&catalog.db)
+        .await?;
+    for key in blobs.iter().filter_map(|b| b.storage_key.as_deref()) {
+        if let Err(e) = catalog.store.delete(key).await {
+            tracing::warn!(error = %e, key, "could not delete a blob of a deleted artifact");
+        }
+    }
+    Ok(())
+}

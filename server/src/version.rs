@@ -1,0 +1,443 @@
+//! Artifact versions: lenient semver parsing, a sort key whose byte order is
+//! semver precedence (so the database orders and filters versions with a
+//! plain index), and version requirements in cargo and pip styles turned
+//! into ranges over that key.
+
+use semver::{Comparator, Op, Prerelease, Version};
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum VersionError {
+    #[error("'{0}' is not a valid semantic version")]
+    InvalidVersion(String),
+    #[error("'{0}' is not a valid version requirement: {1}")]
+    InvalidRequirement(String, String),
+}
+
+/// Parses a version, accepting partial input: `2` is `2.0.0`, `2.1` is
+/// `2.1.0`, `v1.2.3` is `1.2.3`.
+pub fn parse_version(input: &str) -> Result<Version, VersionError> {
+    let text = input.trim();
+    let text = text.strip_prefix(['v', 'V']).unwrap_or(text);
+    if let Ok(v) = Version::parse(text) {
+        return Ok(v);
+    }
+    let split = text.find(['-', '+']).unwrap_or(text.len());
+    let (core, rest) = text.split_at(split);
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.is_empty() || parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+        return Err(VersionError::InvalidVersion(input.to_owned()));
+    }
+    let mut full = parts.join(".");
+    for _ in parts.len()..3 {
+        full.push_str(".0");
+    }
+    full.push_str(rest);
+    Version::parse(&full).map_err(|_| VersionError::InvalidVersion(input.to_owned()))
+}
+
+const NUM_WIDTH: usize = 20;
+
+/// A string whose byte order is semver precedence. Major, minor and patch are
+/// zero-padded to 20 digits (u64 fits); a release ends in `~`, which sorts
+/// after the `-` that starts a pre-release. Pre-release identifiers are joined
+/// by `!` (below every identifier character, so a shorter list sorts first);
+/// a numeric identifier is `0` + its length (2 digits) + digits, so it sorts
+/// numerically and before any alphanumeric identifier, which is `1` + text.
+/// Build metadata is ignored, as semver precedence ignores it.
+pub fn sort_key(v: &Version) -> String {
+    let mut key = triple_prefix(v.major, v.minor, v.patch);
+    if v.pre.is_empty() {
+        key.push('~');
+    } else {
+        key.push('-');
+        for (i, ident) in v.pre.as_str().split('.').enumerate() {
+            if i > 0 {
+                key.push('!');
+            }
+            if !ident.is_empty() && ident.bytes().all(|b| b.is_ascii_digit()) {
+                key.push('0');
+                key.push_str(&format!("{:02}", ident.len()));
+                key.push_str(ident);
+            } else {
+                key.push('1');
+                key.push_str(ident);
+            }
+        }
+    }
+    key
+}
+
+fn triple_prefix(major: u64, minor: u64, patch: u64) -> String {
+    format!("{major:0NUM_WIDTH$}.{minor:0NUM_WIDTH$}.{patch:0NUM_WIDTH$}")
+}
+
+/// The lowest key any version with this triple can have (its lowest
+/// pre-release): exclusive upper bounds use it so that `<2.0.0` also excludes
+/// `2.0.0-alpha`.
+fn floor_key(major: u64, minor: u64, patch: u64) -> String {
+    let mut key = triple_prefix(major, minor, patch);
+    key.push('-');
+    key
+}
+
+fn release_key(major: u64, minor: u64, patch: u64) -> String {
+    let mut key = triple_prefix(major, minor, patch);
+    key.push('~');
+    key
+}
+
+/// One condition on the sort key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyBound {
+    Ge(String),
+    Gt(String),
+    Lt(String),
+    Le(String),
+    Eq(String),
+    /// Outside `[lo, hi)`.
+    NotIn(String, String),
+}
+
+/// A parsed requirement: all bounds must hold. Pre-releases are excluded
+/// unless the requirement names one (`>=1.0.0-rc.1`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Requirement {
+    pub bounds: Vec<KeyBound>,
+    pub allows_prerelease: bool,
+}
+
+/// Parses a requirement in cargo style (`>=2.1, <3.5.7`, `^1.2`, `~1.2`,
+/// `1.2.*`, `=1.0.0`) or pip style (`>2.1,<3.5.7`, `==1.2.*`, `~=1.2`,
+/// `!=1.3`). A bare version means `^version`, as in cargo.
+pub fn parse_requirement(input: &str) -> Result<Requirement, VersionError> {
+    let err = |why: &str| VersionError::InvalidRequirement(input.to_owned(), why.to_owned());
+    let mut req = Requirement {
+        bounds: Vec::new(),
+        allows_prerelease: false,
+    };
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(err("empty requirement"));
+    }
+    if trimmed == "*" {
+        return Ok(req);
+    }
+    for part in trimmed.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            return Err(err("empty comparator"));
+        }
+        if let Some(rest) = part.strip_prefix("===") {
+            let v = parse_version(rest).map_err(|_| err("bad version after ==="))?;
+            req.allows_prerelease |= !v.pre.is_empty();
+            req.bounds.push(KeyBound::Eq(sort_key(&v)));
+        } else if let Some(rest) = part.strip_prefix("==") {
+            let rest = rest.trim();
+            if let Some(prefix) = rest.strip_suffix(".*") {
+                let c = wildcard(prefix).ok_or_else(|| err("bad wildcard"))?;
+                push_comparator(&mut req, &c);
+            } else {
+                let v = parse_version(rest).map_err(|_| err("bad version after =="))?;
+                req.allows_prerelease |= !v.pre.is_empty();
+                req.bounds.push(KeyBound::Eq(sort_key(&v)));
+            }
+        } else if let Some(rest) = part.strip_prefix("!=") {
+            let rest = rest.trim();
+            if let Some(prefix) = rest.strip_suffix(".*") {
+                let c = wildcard(prefix).ok_or_else(|| err("bad wildcard"))?;
+                let (lo, hi) = comparator_range(&c);
+                req.bounds.push(KeyBound::NotIn(
+                    lo.unwrap_or_default(),
+                    hi.unwrap_or_default(),
+                ));
+            } else {
+                let v = parse_version(rest).map_err(|_| err("bad version after !="))?;
+                let key = sort_key(&v);
+                let mut hi = key.clone();
+                hi.push('\u{0}');
+                req.bounds.push(KeyBound::NotIn(key, hi));
+            }
+        } else if let Some(rest) = part.strip_prefix("~=") {
+            // PEP 440 compatible release: ~=1.2 is >=1.2, ==1.*; ~=1.2.3 is
+            // >=1.2.3, ==1.2.*.
+            let rest = rest.trim();
+            let dots = rest
+                .split(['-', '+'])
+                .next()
+                .unwrap_or("")
+                .matches('.')
+                .count();
+            if dots == 0 {
+                return Err(err("~= needs at least two release segments"));
+            }
+            let v = parse_version(rest).map_err(|_| err("bad version after ~="))?;
+            req.allows_prerelease |= !v.pre.is_empty();
+            req.bounds.push(KeyBound::Ge(sort_key(&v)));
+            let upper = if dots == 1 {
+                floor_key(v.major + 1, 0, 0)
+            } else {
+                floor_key(v.major, v.minor + 1, 0)
+            };
+            req.bounds.push(KeyBound::Lt(upper));
+        } else {
+            let c: Comparator = part
+                .parse()
+                .map_err(|e: semver::Error| err(&e.to_string()))?;
+            push_comparator(&mut req, &c);
+        }
+    }
+    Ok(req)
+}
+
+fn wildcard(prefix: &str) -> Option<Comparator> {
+    format!("{prefix}.*").parse().ok()
+}
+
+fn push_comparator(req: &mut Requirement, c: &Comparator) {
+    req.allows_prerelease |= !c.pre.is_empty();
+    match c.op {
+        Op::Exact if c.minor.is_some() && c.patch.is_some() => {
+            req.bounds.push(KeyBound::Eq(sort_key(&full(c))));
+        }
+        Op::Greater if c.patch.is_some() => req.bounds.push(KeyBound::Gt(sort_key(&full(c)))),
+        Op::Greater => {
+            let (_, hi) = comparator_range(&Comparator {
+                op: Op::Wildcard,
+                ..c.clone()
+            });
+            if let Some(hi) = hi {
+                req.bounds.push(KeyBound::Ge(hi));
+            }
+        }
+        Op::GreaterEq => req.bounds.push(KeyBound::Ge(sort_key(&full(c)))),
+        Op::Less => {
+            if c.patch.is_some() && !c.pre.is_empty() {
+                req.bounds.push(KeyBound::Lt(sort_key(&full(c))));
+            } else {
+                req.bounds.push(KeyBound::Lt(floor_key(
+                    c.major,
+                    c.minor.unwrap_or(0),
+                    c.patch.unwrap_or(0),
+                )));
+            }
+        }
+        Op::LessEq if c.patch.is_some() => req.bounds.push(KeyBound::Le(sort_key(&full(c)))),
+        _ => {
+            let (lo, hi) = comparator_range(c);
+            if let Some(lo) = lo {
+                req.bounds.push(KeyBound::Ge(lo));
+            }
+            if let Some(hi) = hi {
+                req.bounds.push(KeyBound::Lt(hi));
+            }
+        }
+    }
+}
+
+fn full(c: &Comparator) -> Version {
+    Version {
+        major: c.major,
+        minor: c.minor.unwrap_or(0),
+        patch: c.patch.unwrap_or(0),
+        pre: c.pre.clone(),
+        build: semver::BuildMetadata::EMPTY,
+    }
+}
+
+/// `[lo, hi)` of the ranged operators (`~`, `^`, `*`, partial `=` and `<=`).
+fn comparator_range(c: &Comparator) -> (Option<String>, Option<String>) {
+    let lo = if c.pre.is_empty() {
+        Some(release_key(
+            c.major,
+            c.minor.unwrap_or(0),
+            c.patch.unwrap_or(0),
+        ))
+    } else {
+        Some(sort_key(&full(c)))
+    };
+    // The lowest version of the triple itself (a release or the named
+    // pre-release); a partial lower bound starts at the release.
+    let hi = match (c.op, c.minor, c.patch) {
+        (Op::Caret, _, _) if c.major > 0 => floor_key(c.major + 1, 0, 0),
+        (Op::Caret, Some(minor), _) if minor > 0 => floor_key(0, minor + 1, 0),
+        (Op::Caret, Some(_), Some(patch)) => floor_key(0, 0, patch + 1),
+        (Op::Caret, Some(_), None) => floor_key(0, 1, 0),
+        (Op::Caret, None, _) => floor_key(1, 0, 0),
+        (Op::Tilde, Some(minor), _) => floor_key(c.major, minor + 1, 0),
+        (Op::Tilde, None, _) => floor_key(c.major + 1, 0, 0),
+        (_, None, _) => floor_key(c.major + 1, 0, 0),
+        (_, Some(minor), None) => floor_key(c.major, minor + 1, 0),
+        (_, Some(minor), Some(patch)) => floor_key(c.major, minor, patch + 1),
+    };
+    (lo, Some(hi))
+}
+
+/// Whether a version is a pre-release (`1.0.0-rc.1`).
+pub fn is_prerelease(v: &Version) -> bool {
+    v.pre != Prerelease::EMPTY
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> String {
+        sort_key(&parse_version(s).expect("valid version"))
+    }
+
+    fn matches(req: &str, version: &str) -> bool {
+        let r = parse_requirement(req).expect("valid requirement");
+        let v = parse_version(version).expect("valid version");
+        let k = sort_key(&v);
+        if is_prerelease(&v) && !r.allows_prerelease {
+            return false;
+        }
+        r.bounds.iter().all(|b| match b {
+            KeyBound::Ge(x) => k >= *x,
+            KeyBound::Gt(x) => k > *x,
+            KeyBound::Lt(x) => k < *x,
+            KeyBound::Le(x) => k <= *x,
+            KeyBound::Eq(x) => k == *x,
+            KeyBound::NotIn(lo, hi) => !(k >= *lo && k < *hi),
+        })
+    }
+
+    #[test]
+    fn partial_versions_are_completed() {
+        assert_eq!(
+            parse_version("2.1").map(|v| v.to_string()),
+            Ok("2.1.0".into())
+        );
+        assert_eq!(
+            parse_version("3").map(|v| v.to_string()),
+            Ok("3.0.0".into())
+        );
+        assert_eq!(
+            parse_version("v1.2.3-rc.1").map(|v| v.to_string()),
+            Ok("1.2.3-rc.1".into())
+        );
+        assert_eq!(
+            parse_version("2.1-beta").map(|v| v.to_string()),
+            Ok("2.1.0-beta".into())
+        );
+        assert!(parse_version("1..2").is_err());
+        assert!(parse_version("abc").is_err());
+        assert!(parse_version("1.2.3.4").is_err());
+        assert!(parse_version("").is_err());
+    }
+
+    #[test]
+    fn sort_key_order_is_semver_precedence() {
+        // The ordering example of semver.org, plus numeric width cases.
+        let ordered = [
+            "0.9.0",
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-alpha.beta",
+            "1.0.0-beta",
+            "1.0.0-beta.2",
+            "1.0.0-beta.11",
+            "1.0.0-rc.1",
+            "1.0.0",
+            "1.9.0",
+            "1.10.0",
+            "2.0.0",
+            "10.0.0",
+        ];
+        for pair in ordered.windows(2) {
+            assert!(key(pair[0]) < key(pair[1]), "{} < {}", pair[0], pair[1]);
+            let a = parse_version(pair[0]).expect("valid");
+            let b = parse_version(pair[1]).expect("valid");
+            assert!(a < b);
+        }
+        assert_eq!(key("1.0.0+build.1"), key("1.0.0+build.2"));
+    }
+
+    #[test]
+    fn sort_key_agrees_with_semver_on_many_versions() {
+        let mut versions = Vec::new();
+        for major in [0u64, 1, 2, 10] {
+            for minor in [0u64, 1, 9, 10] {
+                for pre in [
+                    "",
+                    "-alpha",
+                    "-alpha.1",
+                    "-alpha.10",
+                    "-alpha.2",
+                    "-beta",
+                    "-1",
+                    "-a-b",
+                    "-a.b.c",
+                ] {
+                    versions.push(format!("{major}.{minor}.3{pre}"));
+                }
+            }
+        }
+        for a in &versions {
+            for b in &versions {
+                let va = parse_version(a).expect("valid");
+                let vb = parse_version(b).expect("valid");
+                assert_eq!(va.cmp_precedence(&vb), key(a).cmp(&key(b)), "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn cargo_style_requirements() {
+        assert!(matches(">=2.1, <3.5.7", "2.1.0"));
+        assert!(matches(">=2.1, <3.5.7", "3.5.6"));
+        assert!(!matches(">=2.1, <3.5.7", "3.5.7"));
+        assert!(!matches(">=2.1, <3.5.7", "2.0.9"));
+        assert!(matches("^1.2", "1.9.0"));
+        assert!(!matches("^1.2", "2.0.0"));
+        assert!(!matches("^1.2", "1.1.0"));
+        assert!(matches("^0.2.3", "0.2.9"));
+        assert!(!matches("^0.2.3", "0.3.0"));
+        assert!(matches("^0.0.3", "0.0.3"));
+        assert!(!matches("^0.0.3", "0.0.4"));
+        assert!(matches("~1.2", "1.2.7"));
+        assert!(!matches("~1.2", "1.3.0"));
+        assert!(matches("1.2.*", "1.2.0"));
+        assert!(!matches("1.2.*", "1.3.0"));
+        assert!(matches("=1.2.3", "1.2.3"));
+        assert!(!matches("=1.2.3", "1.2.4"));
+        assert!(matches("1.2.3", "1.4.0"));
+        assert!(matches(">1.2", "1.3.0"));
+        assert!(!matches(">1.2", "1.2.5"));
+        assert!(matches("<=1.2", "1.2.9"));
+        assert!(!matches("<=1.2", "1.3.0"));
+        assert!(matches("*", "7.0.0"));
+    }
+
+    #[test]
+    fn pip_style_requirements() {
+        assert!(matches(">2.1,<3.5.7", "2.1.1"));
+        assert!(!matches(">2.1,<3.5.7", "2.1.0"));
+        assert!(matches("==1.2.*", "1.2.9"));
+        assert!(!matches("==1.2.*", "1.3.0"));
+        assert!(matches("==1.2", "1.2.0"));
+        assert!(matches("~=1.2", "1.9.0"));
+        assert!(!matches("~=1.2", "2.0.0"));
+        assert!(matches("~=1.2.3", "1.2.9"));
+        assert!(!matches("~=1.2.3", "1.3.0"));
+        assert!(matches(">=1.0,!=1.3", "1.4.0"));
+        assert!(!matches(">=1.0,!=1.3", "1.3.0"));
+        assert!(!matches(">=1.0,!=1.3.*", "1.3.5"));
+    }
+
+    #[test]
+    fn prereleases_only_when_asked() {
+        assert!(!matches("<2.0.0", "2.0.0-alpha"));
+        assert!(!matches(">=1.0", "1.5.0-rc.1"));
+        assert!(matches(">=1.5.0-rc.1", "1.5.0-rc.2"));
+        assert!(matches(">=1.5.0-rc.1", "1.5.0"));
+        assert!(!matches("^1.0.0-rc.1", "2.0.0-alpha"));
+    }
+
+    #[test]
+    fn bad_requirements_are_errors() {
+        for bad in ["", ">=", "abc", ">=1.0,", "~=1", "==x.*", "1.2.3.4"] {
+            assert!(parse_requirement(bad).is_err(), "{bad}");
+        }
+    }
+}
