@@ -199,16 +199,10 @@ fn push_comparator(req: &mut Requirement, c: &Comparator) {
         Op::Exact if c.minor.is_some() && c.patch.is_some() => {
             req.bounds.push(KeyBound::Eq(sort_key(&full(c))));
         }
-        Op::Greater if c.patch.is_some() => req.bounds.push(KeyBound::Gt(sort_key(&full(c)))),
-        Op::Greater => {
-            let (_, hi) = comparator_range(&Comparator {
-                op: Op::Wildcard,
-                ..c.clone()
-            });
-            if let Some(hi) = hi {
-                req.bounds.push(KeyBound::Ge(hi));
-            }
-        }
+        // Comparison operators read a partial version as zero-filled
+        // (`>2.1` is `>2.1.0`), as pip does and as `version=gt:2.1` does;
+        // `^`, `~` and `*` keep cargo's ranges.
+        Op::Greater => req.bounds.push(KeyBound::Gt(sort_key(&full(c)))),
         Op::GreaterEq => req.bounds.push(KeyBound::Ge(sort_key(&full(c)))),
         Op::Less => {
             if c.patch.is_some() && !c.pre.is_empty() {
@@ -221,7 +215,7 @@ fn push_comparator(req: &mut Requirement, c: &Comparator) {
                 )));
             }
         }
-        Op::LessEq if c.patch.is_some() => req.bounds.push(KeyBound::Le(sort_key(&full(c)))),
+        Op::LessEq => req.bounds.push(KeyBound::Le(sort_key(&full(c)))),
         _ => {
             let (lo, hi) = comparator_range(c);
             if let Some(lo) = lo {
@@ -403,9 +397,10 @@ mod tests {
         assert!(!matches("=1.2.3", "1.2.4"));
         assert!(matches("1.2.3", "1.4.0"));
         assert!(matches(">1.2", "1.3.0"));
-        assert!(!matches(">1.2", "1.2.5"));
-        assert!(matches("<=1.2", "1.2.9"));
-        assert!(!matches("<=1.2", "1.3.0"));
+        assert!(matches(">1.2", "1.2.5"));
+        assert!(!matches(">1.2", "1.2.0"));
+        assert!(matches("<=1.2", "1.2.0"));
+        assert!(!matches("<=1.2", "1.2.9"));
         assert!(matches("*", "7.0.0"));
     }
 

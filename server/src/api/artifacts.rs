@@ -43,7 +43,7 @@ fn body(v: Value) -> ArtifactBody {
 /// `tags-any=a,b`; `metadata.<key>=value`. `sort=k1:asc,k2:desc`; `limit`
 /// (default 25, max 1000); `marker=<id>`.
 #[utoipa::path(
-    get, path = "/api/v1/artifacts/{type_name}", tag = "artifacts",
+    get, path = "/api/v1/artifacts/{type_name}", tag = "artifacts", operation_id = "artifact_list",
     params(("type_name" = String, Path, description = "Artifact type or `all`")),
     responses(
         (status = 200, body = ArtifactList),
@@ -76,7 +76,7 @@ pub async fn list(
 
 /// Create a drafted, private artifact in the caller's tenant.
 #[utoipa::path(
-    post, path = "/api/v1/artifacts/{type_name}", tag = "artifacts",
+    post, path = "/api/v1/artifacts/{type_name}", tag = "artifacts", operation_id = "artifact_create",
     params(("type_name" = String, Path, description = "Artifact type")),
     request_body(content = Object, description = "`name` (required), `version`, `description` and type fields"),
     responses(
@@ -98,7 +98,7 @@ pub async fn create(
 
 /// Show an artifact.
 #[utoipa::path(
-    get, path = "/api/v1/artifacts/{type_name}/{id}", tag = "artifacts",
+    get, path = "/api/v1/artifacts/{type_name}/{id}", tag = "artifacts", operation_id = "artifact_show",
     params(("type_name" = String, Path), ("id" = String, Path, description = "Artifact UUID")),
     responses((status = 200, body = ArtifactBody), (status = 404, body = ErrorBody))
 )]
@@ -115,7 +115,7 @@ pub async fn show(
 /// Change an artifact with a JSON patch (RFC 6902); status and visibility
 /// change through `/status` and `/visibility`.
 #[utoipa::path(
-    patch, path = "/api/v1/artifacts/{type_name}/{id}", tag = "artifacts",
+    patch, path = "/api/v1/artifacts/{type_name}/{id}", tag = "artifacts", operation_id = "artifact_update",
     params(("type_name" = String, Path), ("id" = String, Path)),
     request_body(content = Object, content_type = "application/json-patch+json",
         description = "`[{\"op\": \"replace\", \"path\": \"/status\", \"value\": \"active\"}]`"),
@@ -154,7 +154,7 @@ pub async fn update(
 
 /// Delete an artifact and its blobs.
 #[utoipa::path(
-    delete, path = "/api/v1/artifacts/{type_name}/{id}", tag = "artifacts",
+    delete, path = "/api/v1/artifacts/{type_name}/{id}", tag = "artifacts", operation_id = "artifact_delete",
     params(("type_name" = String, Path), ("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]

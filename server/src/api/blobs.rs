@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use http_body_util::BodyExt;
 
@@ -95,7 +95,16 @@ async fn get(
     headers: &HeaderMap,
 ) -> AppResult<Response> {
     let row = match blobs::download(catalog, caller, type_name, id, blob, key).await? {
-        Download::Redirect(url) => return Ok(Redirect::permanent(&url).into_response()),
+        // Glare answers external locations with 301.
+        Download::Redirect(url) => {
+            let location = HeaderValue::from_str(&url)
+                .map_err(|_| AppError::Internal(anyhow::anyhow!("bad stored URL")))?;
+            return Ok((
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, location)],
+            )
+                .into_response());
+        }
         Download::Stored(row) => row,
     };
     let size = u64::try_from(row.size.unwrap_or(0)).unwrap_or(0);
@@ -170,7 +179,7 @@ async fn get(
 /// Upload a blob (the body is the data, streamed), or set an external
 /// location with `Content-Type: application/vnd+openstack.glare-custom-location+json`.
 #[utoipa::path(
-    put, path = "/api/v1/artifacts/{type_name}/{id}/{blob}", tag = "blobs",
+    put, path = "/api/v1/artifacts/{type_name}/{id}/{blob}", tag = "blobs", operation_id = "blob_upload",
     params(("type_name" = String, Path), ("id" = String, Path), ("blob" = String, Path, description = "Blob field")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
@@ -201,7 +210,7 @@ pub async fn upload(
 /// Download a blob (Range requests give 206), or be redirected (301) to an
 /// external location.
 #[utoipa::path(
-    get, path = "/api/v1/artifacts/{type_name}/{id}/{blob}", tag = "blobs",
+    get, path = "/api/v1/artifacts/{type_name}/{id}/{blob}", tag = "blobs", operation_id = "blob_download",
     params(("type_name" = String, Path), ("id" = String, Path), ("blob" = String, Path)),
     responses(
         (status = 200, description = "The data, with Content-MD5 and X-Openstack-Glare-Content-SHA1/SHA256", content_type = "application/octet-stream", body = Vec<u8>),
@@ -222,7 +231,7 @@ pub async fn download(
 
 /// Remove an external location.
 #[utoipa::path(
-    delete, path = "/api/v1/artifacts/{type_name}/{id}/{blob}", tag = "blobs",
+    delete, path = "/api/v1/artifacts/{type_name}/{id}/{blob}", tag = "blobs", operation_id = "blob_remove",
     params(("type_name" = String, Path), ("id" = String, Path), ("blob" = String, Path)),
     responses((status = 200, body = ArtifactBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
@@ -238,7 +247,7 @@ pub async fn remove(
 
 /// Upload one entry of a blob dict.
 #[utoipa::path(
-    put, path = "/api/v1/artifacts/{type_name}/{id}/{blob}/{key}", tag = "blobs",
+    put, path = "/api/v1/artifacts/{type_name}/{id}/{blob}/{key}", tag = "blobs", operation_id = "blob_upload_entry",
     params(("type_name" = String, Path), ("id" = String, Path), ("blob" = String, Path), ("key" = String, Path, description = "Entry of the blob dict")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = ArtifactBody), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody))
@@ -262,7 +271,7 @@ pub async fn upload_entry(
 
 /// Download one entry of a blob dict.
 #[utoipa::path(
-    get, path = "/api/v1/artifacts/{type_name}/{id}/{blob}/{key}", tag = "blobs",
+    get, path = "/api/v1/artifacts/{type_name}/{id}/{blob}/{key}", tag = "blobs", operation_id = "blob_download_entry",
     params(("type_name" = String, Path), ("id" = String, Path), ("blob" = String, Path), ("key" = String, Path)),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 206, body = Vec<u8>), (status = 301), (status = 404, body = ErrorBody))
 )]
@@ -283,7 +292,7 @@ pub async fn download_entry(
 
 /// Remove the external location of one entry of a blob dict.
 #[utoipa::path(
-    delete, path = "/api/v1/artifacts/{type_name}/{id}/{blob}/{key}", tag = "blobs",
+    delete, path = "/api/v1/artifacts/{type_name}/{id}/{blob}/{key}", tag = "blobs", operation_id = "blob_remove_entry",
     params(("type_name" = String, Path), ("id" = String, Path), ("blob" = String, Path), ("key" = String, Path)),
     responses((status = 200, body = ArtifactBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]

@@ -26,7 +26,7 @@ pub struct NewMember {
 
 /// Tenants the artifact is shared with (owner tenant and admins only).
 #[utoipa::path(
-    get, path = "/api/v1/artifacts/{type_name}/{id}/members", tag = "members",
+    get, path = "/api/v1/artifacts/{type_name}/{id}/members", tag = "members", operation_id = "member_list",
     params(("type_name" = String, Path), ("id" = String, Path)),
     responses((status = 200, body = MemberList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
@@ -42,7 +42,7 @@ pub async fn list(
 
 /// Share the artifact with a tenant (takes effect while visibility is `shared`).
 #[utoipa::path(
-    post, path = "/api/v1/artifacts/{type_name}/{id}/members", tag = "members",
+    post, path = "/api/v1/artifacts/{type_name}/{id}/members", tag = "members", operation_id = "member_add",
     params(("type_name" = String, Path), ("id" = String, Path)),
     request_body = NewMember,
     responses((status = 201, body = MemberList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
@@ -59,7 +59,7 @@ pub async fn add(
 
 /// Stop sharing the artifact with a tenant.
 #[utoipa::path(
-    delete, path = "/api/v1/artifacts/{type_name}/{id}/members/{tenant}", tag = "members",
+    delete, path = "/api/v1/artifacts/{type_name}/{id}/members/{tenant}", tag = "members", operation_id = "member_remove",
     params(("type_name" = String, Path), ("id" = String, Path), ("tenant" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]

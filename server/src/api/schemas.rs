@@ -38,7 +38,7 @@ fn respond(schemas: Map<String, Value>) -> impl IntoResponse {
 
 /// JSON Schemas of every artifact type.
 #[utoipa::path(
-    get, path = "/api/v1/schemas", tag = "schemas",
+    get, path = "/api/v1/schemas", tag = "schemas", operation_id = "schema_list",
     responses((status = 200, description = "`{\"schemas\": {type: schema}}`", content_type = "application/schema+json", body = Object))
 )]
 pub async fn list(State(catalog): State<Catalog>) -> impl IntoResponse {
@@ -52,7 +52,7 @@ pub async fn list(State(catalog): State<Catalog>) -> impl IntoResponse {
 
 /// JSON Schema of one artifact type.
 #[utoipa::path(
-    get, path = "/api/v1/schemas/{type_name}", tag = "schemas",
+    get, path = "/api/v1/schemas/{type_name}", tag = "schemas", operation_id = "schema_show",
     params(("type_name" = String, Path, description = "Artifact type, e.g. `heat_templates`")),
     responses(
         (status = 200, description = "`{\"schemas\": {type: schema}}`", content_type = "application/schema+json", body = Object),

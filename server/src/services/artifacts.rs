@@ -502,6 +502,9 @@ pub async fn update(
         .collect();
     changed.extend(old.keys().filter(|k| !new.contains_key(*k)).cloned());
     if changed.is_empty() {
+        if !access::can_write(caller, &m) {
+            return Err(forbidden("you may not change this artifact"));
+        }
         return Ok(Value::Object(old));
     }
     let get = |k: &str| new.get(k).cloned().unwrap_or(Value::Null);

@@ -1,0 +1,13 @@
+//! Integration tests: the real router, a real database built by the real
+//! migrations (SQLite by default, PostgreSQL when APPCAT_TEST_DATABASE_URL
+//! is set), and a blob store in a temporary directory.
+
+mod access;
+mod artifacts;
+mod blobs;
+mod common;
+mod filters;
+mod openapi;
+mod pages;
+mod schema_rules;
+mod type_versions;
