@@ -5,7 +5,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
 export CARGO_BUILD_JOBS ?= 2
-export LEPTOS_OUTPUT_NAME := appcat
+# The bundle's name. Deliberately not exported to the compiler: when
+# LEPTOS_OUTPUT_NAME is set at build time, Leptos asks for `<name>.wasm`
+# (cargo-leptos' naming) instead of wasm-bindgen's `<name>_bg.wasm`.
+LEPTOS_OUTPUT_NAME := appcat
 export LEPTOS_SITE_ROOT := target/site
 PROFILE ?= debug
 CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
@@ -18,7 +21,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 NPM_CACHE := $(HOME)/.cache/appcat-npm
 
 .PHONY: run serve build site tools tool-wasm tool-bindgen tool-e2e test test-unit test-sqlite test-postgres \
-        test-e2e lint fmt bench clean
+        test-e2e screenshots lint fmt bench clean
 
 ## Tools ---------------------------------------------------------------------
 
@@ -65,7 +68,7 @@ serve:
 
 ## Tests ---------------------------------------------------------------------
 
-test: lint test-sqlite test-postgres
+test: lint test-sqlite test-postgres test-e2e
 
 lint:
 	cargo fmt --all -- --check
@@ -82,6 +85,14 @@ test-postgres:
 	  APPCAT_TEST_DATABASE_URL="$(PG_URL)" cargo test -p server; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL is not reachable at $(PG_URL)"; exit 1; \
 	else echo "skipping PostgreSQL tests: no server at $(PG_URL)"; fi
+
+# Pages in headless Chromium against the real server (screenshots go to
+# target/screenshots; `make screenshots` refreshes the ones in docs/).
+test-e2e: build tool-e2e
+	cd end2end && LEPTOS_SITE_ROOT=$(CURDIR)/target/site APPCAT_BIN=$(CURDIR)/$(APPCAT) APPCAT_SCREENSHOT_DIR=$(CURDIR)/target/screenshots npm test
+
+screenshots: build tool-e2e
+	cd end2end && LEPTOS_SITE_ROOT=$(CURDIR)/target/site APPCAT_BIN=$(CURDIR)/$(APPCAT) APPCAT_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots npm test
 
 ## Benchmarks ----------------------------------------------------------------
 

@@ -17,6 +17,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -35,6 +36,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/appcat.css" />
         <Title formatter=|text: String| if text.is_empty() { "appcat".to_owned() } else { format!("{text} · appcat") } />
         <Router>
+            <a class="skip" href="#main">"Skip to content"</a>
             <header class="site-header">
                 <a class="brand" href="/">"appcat"</a>
                 <nav aria-label="Main">
@@ -60,14 +62,22 @@ pub fn App() -> impl IntoView {
 fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
     {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = http::StatusCode::from_u16(code) {
-                response.set_status(status);
-            }
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(status) = http::StatusCode::from_u16(code)
+        {
+            response.set_status(status);
         }
     }
     #[cfg(not(feature = "ssr"))]
     let _ = code;
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 #[component]
@@ -117,7 +127,7 @@ fn HomePage() -> impl IntoView {
 fn TypeTiles(types: Vec<TypeSummary>) -> impl IntoView {
     let total: u64 = types.iter().map(|t| t.public_count).sum();
     view! {
-        <p class="total">{format!("{total} public artifacts")}</p>
+        <p class="total">{plural(total, "public artifact", "public artifacts")}</p>
         {(total == 0).then(|| view! {
             <p class="hint">
                 "The catalog is empty. Publish artifacts through the API at "
@@ -184,9 +194,9 @@ fn Listing(listing: TypeListing) -> impl IntoView {
         <nav class="crumbs" aria-label="Breadcrumb">
             <a href="/">"Catalog"</a>
             " / "
-            <span>{summary.display_name.clone()}</span>
+            <span aria-current="page">{summary.display_name.clone()}</span>
         </nav>
-        <h1>{format!("{}s", summary.display_name)}</h1>
+        <h1>{summary.display_name.clone()}</h1>
         <p class="desc">{summary.description}</p>
         <p class="total">{format!("{total} public")}</p>
         {if artifacts.is_empty() {

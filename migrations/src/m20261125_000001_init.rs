@@ -355,7 +355,7 @@ impl MigrationTrait for Migration {
                             .string_len(255)
                             .not_null(),
                     )
-                    .col(&mut binary_text(Artifacts::VersionSort, backend))
+                    .col(binary_text(Artifacts::VersionSort, backend))
                     .col(ColumnDef::new(Artifacts::IsPrerelease).boolean().not_null())
                     .col(ColumnDef::new(Artifacts::Owner).string_len(64).not_null())
                     .col(ColumnDef::new(Artifacts::CreatedBy).string_len(36).null())

@@ -128,10 +128,10 @@ impl IntoResponse for AppError {
         }
         let status = self.status();
         let mut response = (status, axum::Json(self.body())).into_response();
-        if let AppError::RangeNotSatisfiable(size) = self {
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                response.headers_mut().insert(header::CONTENT_RANGE, v);
-            }
+        if let AppError::RangeNotSatisfiable(size) = self
+            && let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}"))
+        {
+            response.headers_mut().insert(header::CONTENT_RANGE, v);
         }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

@@ -134,20 +134,20 @@ async fn claim(
         .await?;
     match existing {
         None => {
-            if s.def.dict {
-                if let Some(max) = s.def.max_items {
-                    let count = artifact_blob::Entity::find()
-                        .filter(artifact_blob::Column::ArtifactId.eq(artifact_id))
-                        .filter(artifact_blob::Column::Field.eq(s.field))
-                        .all(&catalog.db)
-                        .await?
-                        .len();
-                    if count >= max {
-                        return Err(bad_request(format!(
-                            "blob dict '{}' holds at most {max} entries",
-                            s.field
-                        )));
-                    }
+            if s.def.dict
+                && let Some(max) = s.def.max_items
+            {
+                let count = artifact_blob::Entity::find()
+                    .filter(artifact_blob::Column::ArtifactId.eq(artifact_id))
+                    .filter(artifact_blob::Column::Field.eq(s.field))
+                    .all(&catalog.db)
+                    .await?
+                    .len();
+                if count >= max {
+                    return Err(bad_request(format!(
+                        "blob dict '{}' holds at most {max} entries",
+                        s.field
+                    )));
                 }
             }
             let row = artifact_blob::ActiveModel {
@@ -285,10 +285,10 @@ where
                 release(catalog, &row, previous).await;
                 return Err(e.into());
             }
-            if let Some(old_key) = previous.and_then(|p| p.storage_key) {
-                if let Err(e) = catalog.store.delete(&old_key).await {
-                    tracing::warn!(error = %e, key = old_key, "could not delete a replaced blob");
-                }
+            if let Some(old_key) = previous.and_then(|p| p.storage_key)
+                && let Err(e) = catalog.store.delete(&old_key).await
+            {
+                tracing::warn!(error = %e, key = old_key, "could not delete a replaced blob");
             }
             touch(catalog, &m).await?;
             artifacts::get(catalog, caller, type_name, id).await
@@ -483,7 +483,7 @@ async fn find_row(
 #[derive(Debug)]
 pub enum Download {
     Redirect(String),
-    Stored(artifact_blob::Model),
+    Stored(Box<artifact_blob::Model>),
 }
 
 /// `GET /artifacts/{type}/{id}/{blob}[/{key}]`: checks access and returns
@@ -510,7 +510,7 @@ pub async fn download(
     if row.external {
         return Ok(Download::Redirect(row.url.unwrap_or_default()));
     }
-    Ok(Download::Stored(row))
+    Ok(Download::Stored(Box::new(row)))
 }
 
 /// Clears uploads a crash left half done: rows still `saving` and older

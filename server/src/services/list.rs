@@ -456,23 +456,23 @@ fn target_of(
             )),
         };
     }
-    if let (Some(ty), None) = (ty, dict_key) {
-        if let Some(link) = ty.links.get(name) {
-            let ops = if link.multiplicity == Multiplicity::Dict {
-                vec![]
-            } else {
-                vec![Eq, Neq, In]
-            };
-            return Ok((
-                Target::Prop {
-                    name: name.to_owned(),
-                    key: None,
-                    kind: ValueKind::Str,
-                    datetime: false,
-                },
-                ops,
-            ));
-        }
+    if let (Some(ty), None) = (ty, dict_key)
+        && let Some(link) = ty.links.get(name)
+    {
+        let ops = if link.multiplicity == Multiplicity::Dict {
+            vec![]
+        } else {
+            vec![Eq, Neq, In]
+        };
+        return Ok((
+            Target::Prop {
+                name: name.to_owned(),
+                key: None,
+                kind: ValueKind::Str,
+                datetime: false,
+            },
+            ops,
+        ));
     }
     Err(unknown())
 }

@@ -182,13 +182,13 @@ impl TypeRegistry {
                     stored_defs.insert(row.version.clone(), old);
                 }
             }
-            if let Some(same) = stored_defs.get(&def.version) {
-                if same != def {
-                    return Err(TypeError::ChangedWithoutNewVersion {
-                        name: def.name.clone(),
-                        version: def.version.clone(),
-                    });
-                }
+            if let Some(same) = stored_defs.get(&def.version)
+                && same != def
+            {
+                return Err(TypeError::ChangedWithoutNewVersion {
+                    name: def.name.clone(),
+                    version: def.version.clone(),
+                });
             }
             if let Some(newest) = stored_defs
                 .keys()

@@ -17,10 +17,10 @@ pub fn validate_value(name: &str, def: &FieldDef, value: &Value) -> Result<Value
             let items = value
                 .as_array()
                 .ok_or_else(|| format!("field '{name}' must be a list"))?;
-            if let Some(max) = def.max_items {
-                if items.len() > max {
-                    return Err(format!("field '{name}' has more than {max} elements"));
-                }
+            if let Some(max) = def.max_items
+                && items.len() > max
+            {
+                return Err(format!("field '{name}' has more than {max} elements"));
             }
             let mut out = Vec::with_capacity(items.len());
             for item in items {
@@ -35,10 +35,10 @@ pub fn validate_value(name: &str, def: &FieldDef, value: &Value) -> Result<Value
             let entries = value
                 .as_object()
                 .ok_or_else(|| format!("field '{name}' must be an object"))?;
-            if let Some(max) = def.max_items {
-                if entries.len() > max {
-                    return Err(format!("field '{name}' has more than {max} entries"));
-                }
+            if let Some(max) = def.max_items
+                && entries.len() > max
+            {
+                return Err(format!("field '{name}' has more than {max} entries"));
             }
             let mut out = Map::new();
             for (key, item) in entries {
@@ -111,25 +111,25 @@ fn scalar(name: &str, def: &FieldDef, kind: FieldKind, value: &Value) -> Result<
             return Err(format!("field '{name}' holds scalar values only"));
         }
     };
-    if let Some(allowed) = &def.allowed {
-        if !allowed.contains(&out) {
-            let list: Vec<String> = allowed.iter().map(|v| v.to_string()).collect();
-            return Err(format!("field '{name}' must be one of {}", list.join(", ")));
-        }
+    if let Some(allowed) = &def.allowed
+        && !allowed.contains(&out)
+    {
+        let list: Vec<String> = allowed.iter().map(|v| v.to_string()).collect();
+        return Err(format!("field '{name}' must be one of {}", list.join(", ")));
     }
     Ok(out)
 }
 
 fn check_range(name: &str, def: &FieldDef, v: f64) -> Result<(), String> {
-    if let Some(min) = def.min {
-        if v < min {
-            return Err(format!("field '{name}' must be at least {min}"));
-        }
+    if let Some(min) = def.min
+        && v < min
+    {
+        return Err(format!("field '{name}' must be at least {min}"));
     }
-    if let Some(max) = def.max {
-        if v > max {
-            return Err(format!("field '{name}' must be at most {max}"));
-        }
+    if let Some(max) = def.max
+        && v > max
+    {
+        return Err(format!("field '{name}' must be at most {max}"));
     }
     Ok(())
 }

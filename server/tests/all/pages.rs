@@ -48,7 +48,7 @@ async fn pages_show_public_artifacts_with_the_right_status() {
     let (s, html) = page(&app, "/").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("<title>appcat</title>"), "{html}");
-    assert!(html.contains("1 public artifacts"), "{html}");
+    assert!(html.contains("1 public artifact<"), "{html}");
     assert!(html.contains("href=\"/apps/heat_templates\""));
 
     let (s, html) = page(&app, "/apps/heat_templates").await;
