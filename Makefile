@@ -20,8 +20,8 @@ SHARED_DATA ?= ../shared/data
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 NPM_CACHE := $(HOME)/.cache/appcat-npm
 
-.PHONY: run serve build site tools tool-wasm tool-bindgen tool-e2e test test-unit test-sqlite test-postgres \
-        test-e2e screenshots lint fmt bench clean
+.PHONY: run serve build site tools tool-wasm tool-bindgen tool-e2e test test-sqlite test-postgres \
+        test-e2e screenshots lint bench clean
 
 ## Tools ---------------------------------------------------------------------
 

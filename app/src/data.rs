@@ -1,6 +1,6 @@
 //! What the pages need from the catalog, as a trait the server implements
 //! with its service layer and hands in with `provide_context`. Pages and the
-//! REST API so see the same data through the same services.
+//! REST API see the same data through the same services.
 
 use std::sync::Arc;
 

@@ -1,8 +1,9 @@
 //! The initial schema: tenants, users, tokens, type definitions, artifacts,
 //! their indexed properties, blobs and members.
 //!
-//! Every foreign key cascades (checked by a test in `server/tests`), so that
-//! deleting a tenant or an artifact leaves no orphan rows behind.
+//! Every foreign key cascades, or sets null for `artifacts.created_by`
+//! (checked by a test in `server/tests`), so that deleting a tenant, user or
+//! artifact leaves no orphan rows behind.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;

@@ -119,7 +119,8 @@ pub enum TokenCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TypesCommand {
-    /// Load the definitions, check them against the database, list them.
+    /// Load the definitions, check them against the database (recording a
+    /// new version and running its migration rules, as a start would), list them.
     Check,
 }
 
@@ -167,6 +168,11 @@ fn role(text: &str) -> anyhow::Result<Role> {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     if let Command::Migrate = cli.command {
+        if config.database_url.is_none() {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("cannot create data directory {}", config.data_dir.display())
+            })?;
+        }
         let db = crate::db::connect(&config.database_url(), 2).await?;
         crate::db::migrate(&db).await?;
         println!("database is up to date");

@@ -55,7 +55,8 @@ pub struct ServeConfig {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
 
-    /// Seconds a request may take (blob transfers excepted).
+    /// Seconds a page request may take (API requests, such as blob
+    /// transfers, are not bounded).
     #[arg(long, env = "APPCAT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 }

@@ -94,6 +94,7 @@ pub enum KeyBound {
     Lt(String),
     Le(String),
     Eq(String),
+    Ne(String),
     /// Outside `[lo, hi)`.
     NotIn(String, String),
 }
@@ -152,10 +153,7 @@ pub fn parse_requirement(input: &str) -> Result<Requirement, VersionError> {
                 ));
             } else {
                 let v = parse_version(rest).map_err(|_| err("bad version after !="))?;
-                let key = sort_key(&v);
-                let mut hi = key.clone();
-                hi.push('\u{0}');
-                req.bounds.push(KeyBound::NotIn(key, hi));
+                req.bounds.push(KeyBound::Ne(sort_key(&v)));
             }
         } else if let Some(rest) = part.strip_prefix("~=") {
             // PEP 440 compatible release: ~=1.2 is >=1.2, ==1.*; ~=1.2.3 is
@@ -238,7 +236,7 @@ fn full(c: &Comparator) -> Version {
     }
 }
 
-/// `[lo, hi)` of the ranged operators (`~`, `^`, `*`, partial `=` and `<=`).
+/// `[lo, hi)` of the ranged operators (`~`, `^`, `*` and partial `=`).
 fn comparator_range(c: &Comparator) -> (Option<String>, Option<String>) {
     let lo = if c.pre.is_empty() {
         Some(release_key(
@@ -292,6 +290,7 @@ mod tests {
             KeyBound::Lt(x) => k < *x,
             KeyBound::Le(x) => k <= *x,
             KeyBound::Eq(x) => k == *x,
+            KeyBound::Ne(x) => k != *x,
             KeyBound::NotIn(lo, hi) => !(k >= *lo && k < *hi),
         })
     }

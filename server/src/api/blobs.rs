@@ -79,8 +79,13 @@ fn requested_range(headers: &HeaderMap, size: u64) -> AppResult<Option<(u64, u64
     let Some(value) = header_str(headers, header::RANGE) else {
         return Ok(None);
     };
-    let ranges = http_range_header::parse_range_header(value)
-        .and_then(|r| r.validate(size))
+    // A malformed Range header is ignored (RFC 9110 §14.2); a well-formed
+    // one outside the blob is 416.
+    let Ok(parsed) = http_range_header::parse_range_header(value) else {
+        return Ok(None);
+    };
+    let ranges = parsed
+        .validate(size)
         .map_err(|_| AppError::RangeNotSatisfiable(size))?;
     match ranges.as_slice() {
         [one] => Ok(Some((*one.start(), *one.end()))),

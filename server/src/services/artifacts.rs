@@ -41,6 +41,16 @@ fn check_type_name(catalog: &Catalog, type_name: &str) -> AppResult<()> {
     }
 }
 
+/// `all` is a read-only view: changes go through the artifact's own type.
+pub fn refuse_all(type_name: &str) -> AppResult<()> {
+    if type_name == ALL {
+        return Err(forbidden(
+            "'all' is a read-only view; change artifacts through their own type",
+        ));
+    }
+    Ok(())
+}
+
 fn missing(type_name: &str, id: &str) -> AppError {
     not_found(format!(
         "artifact {id} of type '{type_name}' does not exist"
@@ -379,6 +389,7 @@ pub async fn create(
         }
     }
     let name = name.ok_or_else(|| bad_request("'name' is required"))?;
+    props.retain(|_, v| !v.is_null());
     for (field, def) in &ty.fields {
         if !props.contains_key(field) {
             if let Some(default) = &def.default {
@@ -480,6 +491,7 @@ pub async fn update(
     id: &str,
     patch: &json_patch::Patch,
 ) -> AppResult<Value> {
+    refuse_all(type_name)?;
     let (ty, m) = find_visible(catalog, caller, type_name, id).await?;
     let principal = caller.require_scope(Scope::Write)?.clone();
     let blobs = blobs_of(catalog, std::slice::from_ref(&m.id))
@@ -604,6 +616,11 @@ pub async fn update(
                         )));
                     };
                     if normalised.is_null() {
+                        if ty.fields.get(k).is_some_and(|d| d.required) {
+                            return Err(bad_request(format!(
+                                "'{k}' is required and cannot be removed"
+                            )));
+                        }
                         props.remove(k);
                     } else {
                         props.insert(k.to_owned(), normalised);
@@ -624,6 +641,11 @@ pub async fn update(
                 let mut doc = new.clone();
                 for (k, v) in &props {
                     doc.insert(k.clone(), v.clone());
+                }
+                if blobs.iter().any(|b| b.status == super::blobs::SAVING) {
+                    return Err(conflict(
+                        "a blob is still being uploaded; activate when it is done",
+                    ));
                 }
                 if let Some(field) = missing_for_activation(&ty, &doc) {
                     return Err(forbidden(format!(
@@ -712,6 +734,7 @@ pub async fn delete(
     type_name: &str,
     id: &str,
 ) -> AppResult<()> {
+    refuse_all(type_name)?;
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
     caller.require_scope(Scope::Write)?;
     if !access::can_delete(caller, &m) {

@@ -91,6 +91,7 @@ async fn writable(
     type_name: &str,
     id: &str,
 ) -> AppResult<(std::sync::Arc<ArtifactType>, artifact::Model)> {
+    artifacts::refuse_all(type_name)?;
     let (ty, m) = find_visible(catalog, caller, type_name, id).await?;
     caller.require_scope(Scope::Write)?;
     if !access::can_write(caller, &m) {
@@ -202,8 +203,13 @@ async fn claim(
             let mut row = old.clone();
             row.status = SAVING.to_owned();
             row.updated_at = now;
-            // A row abandoned mid-upload holds no finished blob to restore.
-            let previous = (old.status == ACTIVE).then_some(old);
+            // A row abandoned mid-replacement still describes the finished
+            // blob it was replacing (as `sweep_abandoned` assumes): keep it.
+            let finished = old.status == ACTIVE || old.sha256.is_some() || old.external;
+            let previous = finished.then(|| artifact_blob::Model {
+                status: ACTIVE.to_owned(),
+                ..old
+            });
             Ok((row, previous))
         }
     }
@@ -269,6 +275,19 @@ where
     let storage_key = format!("{}/{}/{}", m.id, field, Uuid::new_v4());
     match stream_into(catalog, &storage_key, body, limit, content_length).await {
         Ok(sums) => {
+            // The artifact may have been activated meanwhile (activation
+            // refuses while a blob is saving, but check here too).
+            let still_drafted = artifact::Entity::find_by_id(m.id.clone())
+                .one(&catalog.db)
+                .await?
+                .is_some_and(|a| a.status == DRAFTED);
+            if !still_drafted {
+                let _ = catalog.store.delete(&storage_key).await;
+                release(catalog, &row, previous).await;
+                return Err(forbidden(
+                    "the artifact left the drafted status during the upload",
+                ));
+            }
             let mut a = row.clone().into_active_model();
             a.status = Set(ACTIVE.to_owned());
             a.size = Set(Some(i64::try_from(sums.size).unwrap_or(i64::MAX)));

@@ -116,7 +116,11 @@ enum Filter {
         op: FilterOp,
         values: Vec<Scalar>,
     },
-    Bounds(Vec<KeyBound>),
+    /// A version requirement; pre-releases only if it names one.
+    Bounds {
+        bounds: Vec<KeyBound>,
+        allows_prerelease: bool,
+    },
     NoPrerelease,
     TagsAll(Vec<String>),
     TagsAny(Vec<String>),
@@ -231,9 +235,15 @@ impl Filter {
                     Expr::exists(q)
                 }
             }
-            Filter::Bounds(bounds) => {
+            Filter::Bounds {
+                bounds,
+                allows_prerelease,
+            } => {
                 let v = || Expr::expr(col(t, "version_sort"));
                 let mut all = Condition::all();
+                if !allows_prerelease {
+                    all = all.add(Expr::expr(col(t, "is_prerelease")).eq(false));
+                }
                 for b in bounds {
                     all = all.add(match b {
                         KeyBound::Ge(k) => v().gte(k.clone()),
@@ -241,6 +251,7 @@ impl Filter {
                         KeyBound::Lt(k) => v().lt(k.clone()),
                         KeyBound::Le(k) => v().lte(k.clone()),
                         KeyBound::Eq(k) => v().eq(k.clone()),
+                        KeyBound::Ne(k) => v().ne(k.clone()),
                         KeyBound::NotIn(lo, hi) => Condition::any()
                             .add(v().lt(lo.clone()))
                             .add(v().gte(hi.clone()))
@@ -296,8 +307,8 @@ impl Filters {
         let t = Alias::new("artifacts");
         let mut cond = self.condition(caller, &t);
         if self.latest {
-            // No visible, matching artifact of the same type and name has a
-            // higher version.
+            // No visible, matching artifact of the same sequence (type,
+            // owner, name) has a higher version.
             let t2 = Alias::new("a2");
             let mut q = Query::select();
             q.expr(Expr::val(1))
@@ -608,7 +619,8 @@ fn parse_filters(
         type_name: ty.map(|_| type_name.to_owned()),
         ..Filters::default()
     };
-    let mut wants_prerelease_excluded = false;
+    // `latest` skips pre-releases unless a requirement asks for them.
+    let mut latest_skips_prerelease = true;
     for (key, raw) in params {
         match key.as_str() {
             "limit" | "marker" | "sort" => continue,
@@ -650,15 +662,20 @@ fn parse_filters(
         if key == "version" {
             if rest == "latest" {
                 filters.latest = true;
-                wants_prerelease_excluded = true;
                 continue;
             }
             if let Some(spec) = rest.strip_prefix("spec:") {
                 let req = parse_requirement(spec).map_err(|e| bad_request(e.to_string()))?;
-                if !req.allows_prerelease {
-                    bucket(Filter::NoPrerelease, &mut filters);
+                if req.allows_prerelease {
+                    latest_skips_prerelease = false;
                 }
-                bucket(Filter::Bounds(req.bounds), &mut filters);
+                bucket(
+                    Filter::Bounds {
+                        bounds: req.bounds,
+                        allows_prerelease: req.allows_prerelease,
+                    },
+                    &mut filters,
+                );
                 continue;
             }
         }
@@ -699,7 +716,7 @@ fn parse_filters(
             .collect::<AppResult<Vec<_>>>()?;
         bucket(Filter::Compare { target, op, values }, &mut filters);
     }
-    if wants_prerelease_excluded {
+    if filters.latest && latest_skips_prerelease {
         filters.all.push(Filter::NoPrerelease);
     }
     Ok(filters)
@@ -784,6 +801,9 @@ pub async fn list(
             .from(artifact::Entity)
             .cond_where(access::visible_condition(caller, &t))
             .and_where(Expr::col((t.clone(), Alias::new("id"))).eq(marker));
+        if let Some(ty) = &filters.type_name {
+            check.and_where(Expr::col((t.clone(), Alias::new("type_name"))).eq(ty.clone()));
+        }
         if catalog.db.query_one(backend.build(&check)).await?.is_none() {
             return Err(bad_request(format!(
                 "marker {marker} is not an artifact in this list"

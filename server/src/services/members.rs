@@ -40,6 +40,7 @@ pub async fn add(
     id: &str,
     member: &str,
 ) -> AppResult<Vec<String>> {
+    super::artifacts::refuse_all(type_name)?;
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
     caller.require_scope(Scope::Write)?;
     if !access::can_share(caller, &m) {
@@ -78,6 +79,7 @@ pub async fn remove(
     id: &str,
     member: &str,
 ) -> AppResult<()> {
+    super::artifacts::refuse_all(type_name)?;
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
     caller.require_scope(Scope::Write)?;
     if !access::can_share(caller, &m) {

@@ -10,6 +10,9 @@ use serde_json::{Map, Value};
 use crate::entities::artifact_property;
 use crate::types::{FieldDef, FieldKind, LinkDef};
 
+/// Longest indexed string in bytes (a PostgreSQL btree entry holds ~2700).
+pub const MAX_INDEXED_BYTES: usize = 2048;
+
 /// Whether a field's values go into the index.
 pub fn indexed(name: &str, def: &FieldDef) -> bool {
     name == "tags" || def.sortable || !def.effective_filter_ops().is_empty()
@@ -81,6 +84,12 @@ pub fn rows(
             scalar => out.push(row(artifact_id, name, "", 0, kind, scalar)),
         }
     }
+    // Links are URLs of up to 2048 characters: only those that fit a btree
+    // entry are indexed (the rest cannot be filtered on).
+    out.retain(|r| match &r.str_value {
+        sea_orm::ActiveValue::Set(Some(s)) => s.len() <= MAX_INDEXED_BYTES,
+        _ => true,
+    });
     for name in links.keys() {
         match props.get(name) {
             Some(Value::String(s)) => out.push(row(
@@ -111,6 +120,10 @@ pub fn rows(
             _ => {}
         }
     }
+    out.retain(|r| match &r.str_value {
+        sea_orm::ActiveValue::Set(Some(s)) => s.len() <= MAX_INDEXED_BYTES,
+        _ => true,
+    });
     out
 }
 

@@ -43,6 +43,10 @@ const GENERIC: &str = include_str!("../../types/_generic.toml");
 /// Behaviours a definition may name; each is implemented in `services/`.
 pub const KNOWN_BEHAVIOURS: &[&str] = &[];
 
+/// Longest string value of a filterable or sortable field: 512 characters
+/// are at most 2048 bytes, which fits a PostgreSQL btree entry.
+pub const MAX_INDEXED_CHARS: usize = 512;
+
 /// The name of the read-only view across all types.
 pub const ALL: &str = "all";
 
@@ -231,6 +235,11 @@ impl TypeRegistry {
                         });
                     }
                 }
+            }
+            if !stored_defs.contains_key(&def.version) && !in_use.is_empty() {
+                // A new version may index or sort by other fields: rebuild
+                // the index rows of this type's artifacts.
+                reindex_type(&txn, ty).await?;
             }
             if !stored_defs.contains_key(&def.version) {
                 let definition = serde_json::to_string(def).map_err(|e| TypeError::Invalid {
@@ -459,6 +468,19 @@ pub fn incompatibilities(old: &TypeDefinition, new: &TypeDefinition) -> Vec<Stri
     reasons
 }
 
+async fn reindex_type<C: ConnectionTrait>(db: &C, ty: &ArtifactType) -> Result<(), TypeError> {
+    let rows = artifact::Entity::find()
+        .filter(artifact::Column::TypeName.eq(ty.name()))
+        .all(db)
+        .await?;
+    for row in rows {
+        let props: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&row.properties).unwrap_or_default();
+        crate::services::properties::reindex(db, &row.id, &ty.fields, &ty.links, &props).await?;
+    }
+    Ok(())
+}
+
 /// Applies a migration rule to every artifact made under `rule.from`, then
 /// records the new type version on them.
 async fn migrate_artifacts<C: ConnectionTrait>(
@@ -485,6 +507,20 @@ async fn migrate_artifacts<C: ConnectionTrait>(
         }
         for (name, value) in &rule.set {
             props.insert(name.clone(), value.clone());
+        }
+        // The result must be valid under the new definition.
+        for (name, value) in props.iter_mut() {
+            if let Some(field) = ty.fields.get(name) {
+                *value = super::validate::validate_value(name, field, value).map_err(|e| {
+                    TypeError::Invalid {
+                        file: def.name.clone(),
+                        message: format!(
+                            "migration from {} leaves artifact {} invalid: {e}",
+                            rule.from, row.id
+                        ),
+                    }
+                })?;
+            }
         }
         let id = row.id.clone();
         let mut active: artifact::ActiveModel = row.into();

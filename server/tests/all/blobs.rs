@@ -385,7 +385,7 @@ async fn a_second_upload_while_saving_is_409() {
             json!([{"op": "replace", "path": "/status", "value": "active"}]),
         )
         .await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(s, StatusCode::CONFLICT);
     let (s, _) = app.get(&format!("{uri}/template"), Some(&t)).await;
     assert_eq!(s, StatusCode::CONFLICT, "no download while saving");
     tx.send(Ok(Bytes::from_static(b"and the rest")))

@@ -162,6 +162,19 @@ async fn version_filters() {
         query(&app, &t, "name=foo&version=spec:>=2, <4&version=latest").await,
         ["foo@3.5.7"]
     );
+    assert_eq!(
+        query(&app, &t, "name=foo&version=spec:>=2.1,!=2.5,<3.5.7").await,
+        ["foo@2.1.0", "foo@3.5.6"]
+    );
+    assert_eq!(
+        query(&app, &t, "name=foo&version=or:spec:^2&version=or:10.0.0").await,
+        ["foo@10.0.0", "foo@2.1.0", "foo@2.5.0"]
+    );
+    // `latest` takes a pre-release when a requirement asks for one.
+    assert_eq!(
+        query(&app, &t, "name=bar&version=spec:>=1.0.0-a&version=latest").await,
+        ["bar@2.0.0-beta"]
+    );
     // Sorting by version is semver order, done by the database.
     assert_eq!(
         query(&app, &t, "name=foo&sort=version:asc").await,
