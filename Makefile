@@ -21,7 +21,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 NPM_CACHE := $(HOME)/.cache/appcat-npm
 
 .PHONY: run serve build site tools tool-wasm tool-bindgen tool-e2e test test-sqlite test-postgres \
-        test-e2e screenshots lint bench clean
+        test-e2e screenshots lint bench tool-oha clean
 
 ## Tools ---------------------------------------------------------------------
 
@@ -96,8 +96,16 @@ screenshots: build tool-e2e
 
 ## Benchmarks ----------------------------------------------------------------
 
-bench:
-	cargo bench -p server
+# Criterion (in-process API) and the real server under load (release build):
+# a 1 GiB blob upload/download with peak RSS, and list/get with oha.
+bench: tool-oha
+	cargo bench -p server --bench catalog
+	cargo build -p server --release
+	mkdir -p target/bench
+	APPCAT_BIN=target/release/appcat server/benches/blob_transfer.sh | tee target/bench/report.md
+
+tool-oha:
+	@command -v oha >/dev/null || cargo install oha --locked
 
 clean:
 	cargo clean

@@ -157,8 +157,14 @@ fn token_from_parts(parts: &Parts) -> Option<&str> {
 
 /// Resolves a token to a caller; unknown or expired tokens are 401.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, AppError> {
+    authenticate_with_db(state.db(), token).await
+}
+
+pub async fn authenticate_with_db(
+    db: &sea_orm::DatabaseConnection,
+    token: &str,
+) -> Result<Caller, AppError> {
     let invalid = || AppError::Unauthorized("the token is invalid, revoked or expired".to_owned());
-    let db = state.db();
     let row = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(hash_token(token.trim())))
         .one(db)
