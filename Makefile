@@ -16,7 +16,7 @@ WASM_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--profile wasm-release,)
 WASM_DIR := target/wasm32-unknown-unknown/$(if $(filter release,$(PROFILE)),wasm-release,debug)
 WASM_BINDGEN_VERSION := $(shell grep -A1 '^name = "wasm-bindgen"$$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
 APPCAT := target/$(PROFILE)/appcat
-SHARED_DATA ?= ../shared/data
+SHARED_DATA ?= $(or $(APPCAT_SHARED_DATA),../shared/data)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 NPM_CACHE := $(HOME)/.cache/appcat-npm
 
@@ -58,9 +58,11 @@ site:
 
 ## Run -----------------------------------------------------------------------
 
-# Builds, migrates (serve migrates on start) and serves on http://127.0.0.1:3000
+# Builds, migrates, loads the demo catalog from $(SHARED_DATA) when that
+# folder exists and the catalog is empty, and serves on http://127.0.0.1:3000
 # with an SQLite database and blobs under ./data (APPCAT_DATA_DIR).
 run: build
+	$(APPCAT) demo --data $(SHARED_DATA)
 	$(APPCAT) serve
 
 serve:

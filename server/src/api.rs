@@ -4,6 +4,8 @@
 
 pub mod artifacts;
 pub mod blobs;
+pub mod bundles;
+pub mod deps;
 pub mod members;
 pub mod schemas;
 

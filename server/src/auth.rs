@@ -86,6 +86,19 @@ pub enum Caller {
 }
 
 impl Caller {
+    /// The catalog itself (imports, internal checks): a catalog admin acting
+    /// in `tenant`, with every scope, and no user.
+    pub fn system(tenant: &str) -> Caller {
+        Caller::User(Principal {
+            user_id: String::new(),
+            username: "appcat".to_owned(),
+            tenant: tenant.to_owned(),
+            role: Some(Role::Admin),
+            is_admin: true,
+            scopes: BTreeSet::from([Scope::Read, Scope::Write, Scope::Publish]),
+        })
+    }
+
     pub fn principal(&self) -> Option<&Principal> {
         match self {
             Caller::Anonymous => None,

@@ -10,9 +10,9 @@ use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-use crate::auth::Role;
+use crate::auth::{Caller, Role};
 use crate::config::{Config, ServeConfig};
-use crate::services::{Catalog, Limits, accounts, blobs};
+use crate::services::{Catalog, Limits, accounts, blobs, import};
 use crate::state::AppState;
 use crate::storage::BlobStore;
 use crate::types::TypeRegistry;
@@ -48,6 +48,56 @@ pub enum Command {
     /// Artifact type definitions.
     #[command(subcommand)]
     Types(TypesCommand),
+    /// Import the legacy catalog, Murano packages, or a bundle.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export an artifact with its whole dependency closure as a bundle.
+    Export {
+        /// `<type>/<name>[@<version requirement>]`, e.g. `murano_packages/io.murano.apps.docker.Kubernetes@*`.
+        artifact: String,
+        /// Tenant whose view is exported (and whose artifact is preferred).
+        #[arg(long)]
+        tenant: String,
+        /// Output file (a tar archive).
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+    },
+    /// Import demo data when the catalog is empty: the legacy catalog and
+    /// the Murano packages found under DIR (used by `make run`).
+    Demo {
+        /// Folder with `app-catalog/assets.yaml` and `murano/`.
+        #[arg(long, env = "APPCAT_SHARED_DATA", default_value = "../shared/data")]
+        data: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// The apps.openstack.org `assets.yaml` (all assets become public artifacts).
+    AppCatalog {
+        assets: std::path::PathBuf,
+        /// `assets_dead.yaml`: assets listed inactive are deactivated.
+        #[arg(long)]
+        dead: Option<std::path::PathBuf>,
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Murano packages: zip archives, unpacked directories, or trees of them.
+    Murano {
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+        #[arg(long)]
+        tenant: String,
+        /// Also make the packages public.
+        #[arg(long)]
+        public: bool,
+    },
+    /// A bundle written by `appcat export` (all or nothing).
+    Bundle {
+        path: std::path::PathBuf,
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,8 +175,8 @@ pub enum TypesCommand {
 }
 
 pub fn init_tracing() {
-    let filter =
-        EnvFilter::try_from_env("APPCAT_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("APPCAT_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -159,6 +209,108 @@ pub async fn open_catalog(config: &Config) -> anyhow::Result<Catalog> {
         store,
         limits,
     })
+}
+
+async fn ensure_tenant(db: &sea_orm::DatabaseConnection, tenant: &str) -> anyhow::Result<()> {
+    if accounts::list_tenants(db)
+        .await?
+        .iter()
+        .all(|t| t.id != tenant)
+    {
+        accounts::create_tenant(db, tenant, None).await?;
+        eprintln!("created tenant {tenant}");
+    }
+    Ok(())
+}
+
+fn progress_bar(what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    let style = indicatif::ProgressStyle::with_template(&format!(
+        "{{bar:40}} {{pos}}/{{len}} {what} {{wide_msg}}"
+    ))
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+fn print_report(what: &str, report: &import::Report) {
+    println!(
+        "{what}: {} created, {} updated, {} unchanged, {} failed",
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.failed.len()
+    );
+    for f in &report.failed {
+        eprintln!("  failed: {f}");
+    }
+}
+
+/// Loads the demo catalog once: the legacy catalog and the Murano packages
+/// of the shared data folder, into the public tenant `openstack`.
+async fn demo(catalog: &Catalog, data: &std::path::Path) -> anyhow::Result<()> {
+    let assets = data.join("app-catalog/assets.yaml");
+    if !assets.is_file() {
+        println!(
+            "no demo data at {} (set APPCAT_SHARED_DATA); the catalog starts empty. Import with \
+             `appcat import app-catalog <assets.yaml> --tenant <t>` or `appcat import murano <dir> --tenant <t> --public`",
+            data.display()
+        );
+        return Ok(());
+    }
+    let page = crate::services::list::list(
+        catalog,
+        &Caller::system("openstack"),
+        "all",
+        &[("limit".into(), "1".into())],
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if page.total_count > 0 {
+        println!(
+            "the catalog already holds {} artifacts; demo data not loaded again",
+            page.total_count
+        );
+        return Ok(());
+    }
+    ensure_tenant(&catalog.db, "openstack").await?;
+    let murano_dir = data.join("murano");
+    if murano_dir.is_dir() {
+        let bar = progress_bar("packages");
+        let report = import::import_murano(
+            catalog,
+            "openstack",
+            &[murano_dir],
+            true,
+            &|done, total, item| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+                bar.set_message(item.to_owned());
+            },
+        )
+        .await;
+        bar.finish_and_clear();
+        print_report("Murano packages", &report);
+    }
+    let text = std::fs::read(&assets)?;
+    let dead = std::fs::read(data.join("app-catalog/assets_dead.yaml")).ok();
+    let bar = progress_bar("assets");
+    let report = import::import_app_catalog(
+        catalog,
+        "openstack",
+        &text,
+        dead.as_deref(),
+        &|done, total, item| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(item.to_owned());
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e))?;
+    bar.finish_and_clear();
+    print_report("apps.openstack.org assets", &report);
+    Ok(())
 }
 
 fn role(text: &str) -> anyhow::Result<Role> {
@@ -254,6 +406,96 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             accounts::revoke_token(db, &id).await?;
             println!("revoked {id}");
         }
+        Command::Import(ImportCommand::AppCatalog {
+            assets,
+            dead,
+            tenant,
+        }) => {
+            ensure_tenant(db, &tenant).await?;
+            let text = std::fs::read(&assets)
+                .with_context(|| format!("cannot read {}", assets.display()))?;
+            let dead_text = match &dead {
+                Some(p) => {
+                    Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?)
+                }
+                None => None,
+            };
+            let bar = progress_bar("assets");
+            let report = import::import_app_catalog(
+                &catalog,
+                &tenant,
+                &text,
+                dead_text.as_deref(),
+                &|done, total, item| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                    bar.set_message(item.to_owned());
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+            bar.finish_and_clear();
+            print_report("assets", &report);
+            if !report.failed.is_empty() {
+                anyhow::bail!("{} assets could not be imported", report.failed.len());
+            }
+        }
+        Command::Import(ImportCommand::Murano {
+            paths,
+            tenant,
+            public,
+        }) => {
+            ensure_tenant(db, &tenant).await?;
+            let bar = progress_bar("packages");
+            let report =
+                import::import_murano(&catalog, &tenant, &paths, public, &|done, total, item| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                    bar.set_message(item.to_owned());
+                })
+                .await;
+            bar.finish_and_clear();
+            print_report("packages", &report);
+            if !report.failed.is_empty() {
+                anyhow::bail!("{} packages could not be imported", report.failed.len());
+            }
+        }
+        Command::Import(ImportCommand::Bundle { path, tenant }) => {
+            ensure_tenant(db, &tenant).await?;
+            let file = std::fs::File::open(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let report = crate::services::bundles::import(&catalog, &Caller::system(&tenant), file)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "bundle imported: {} artifacts created, {} already present",
+                report.created, report.unchanged
+            );
+        }
+        Command::Export {
+            artifact,
+            tenant,
+            output,
+        } => {
+            let caller = Caller::system(&tenant);
+            let (type_name, id) =
+                crate::services::bundles::find_for_export(&catalog, &caller, &artifact)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let file = std::fs::File::create(&output)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            let summary =
+                crate::services::bundles::export(&catalog, &caller, &type_name, &id, file)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "wrote {} with {} artifacts and {} blobs",
+                output.display(),
+                summary.artifacts,
+                summary.blobs
+            );
+        }
+        Command::Demo { data } => demo(&catalog, &data).await?,
         Command::Types(TypesCommand::Check) => {
             for ty in catalog.types.all() {
                 println!(

@@ -17,7 +17,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{artifacts, blobs, members, schemas};
+use crate::api::{artifacts, blobs, bundles, deps, members, schemas};
 use crate::pages::PageData;
 use crate::state::AppState;
 
@@ -35,7 +35,9 @@ use crate::state::AppState;
         (name = "schemas", description = "Artifact type definitions as JSON Schema"),
         (name = "artifacts", description = "Typed, versioned artifacts"),
         (name = "blobs", description = "Blob upload and download"),
-        (name = "members", description = "Sharing with other tenants")
+        (name = "members", description = "Sharing with other tenants"),
+        (name = "dependencies", description = "Resolved dependency graphs and reverse dependencies"),
+        (name = "bundles", description = "An artifact with its dependency closure as one archive")
     )
 )]
 struct ApiDoc;
@@ -53,6 +55,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(members::list, members::add))
         .routes(routes!(members::remove))
+        .routes(routes!(deps::graph))
+        .routes(routes!(deps::dependents))
+        .routes(routes!(bundles::export))
+        .routes(routes!(bundles::import))
         .routes(routes!(blobs::upload, blobs::download, blobs::remove))
         .routes(routes!(
             blobs::upload_entry,

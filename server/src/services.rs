@@ -7,8 +7,12 @@ pub mod access;
 pub mod accounts;
 pub mod artifacts;
 pub mod blobs;
+pub mod bundles;
+pub mod deps;
+pub mod import;
 pub mod list;
 pub mod members;
+pub mod murano;
 pub mod properties;
 
 use std::sync::Arc;

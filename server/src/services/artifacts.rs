@@ -247,8 +247,10 @@ fn check_tags(value: &Value) -> AppResult<()> {
     Ok(())
 }
 
-/// Checks a link value: `/artifacts/<type>/<id>` of an artifact the caller
-/// can read (and of an allowed type), or an http(s) URL.
+/// Checks a link value. One link is `/artifacts/<type>/<id>` of an artifact
+/// the caller can read (and of an allowed type), an http(s) URL, or
+/// `{"name": ..., "version": <requirement>, "type": ...}` resolved later to
+/// the highest visible matching version.
 async fn check_link(
     catalog: &Catalog,
     caller: &Caller,
@@ -256,30 +258,11 @@ async fn check_link(
     def: &LinkDef,
     value: &Value,
 ) -> AppResult<Value> {
-    let one = |v: &Value| -> AppResult<String> {
-        v.as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| bad_request(format!("link '{field}' must hold strings")))
-    };
-    let mut targets = Vec::new();
-    let normalised = match (def.multiplicity, value) {
+    let items: Vec<&Value> = match (def.multiplicity, value) {
         (_, Value::Null) => return Ok(Value::Null),
-        (Multiplicity::Single, v) => {
-            targets.push(one(v)?);
-            v.clone()
-        }
-        (Multiplicity::List, Value::Array(items)) => {
-            for item in items {
-                targets.push(one(item)?);
-            }
-            value.clone()
-        }
-        (Multiplicity::Dict, Value::Object(entries)) => {
-            for item in entries.values() {
-                targets.push(one(item)?);
-            }
-            value.clone()
-        }
+        (Multiplicity::Single, v) => vec![v],
+        (Multiplicity::List, Value::Array(items)) => items.iter().collect(),
+        (Multiplicity::Dict, Value::Object(entries)) => entries.values().collect(),
         (Multiplicity::List, _) => {
             return Err(bad_request(format!("link '{field}' must be a list")));
         }
@@ -287,37 +270,52 @@ async fn check_link(
             return Err(bad_request(format!("link '{field}' must be an object")));
         }
     };
-    for target in targets {
-        if target.starts_with("http://") || target.starts_with("https://") {
-            if target.len() > 2048 {
-                return Err(bad_request(format!(
-                    "link '{field}' is longer than 2048 characters"
-                )));
-            }
-            continue;
-        }
-        let parts: Vec<&str> = target.trim_start_matches('/').split('/').collect();
-        let (ty, id) = match parts.as_slice() {
-            ["artifacts", ty, id] => (*ty, *id),
+    for item in items {
+        match item {
+            Value::String(target) => check_exact_link(catalog, caller, field, def, target).await?,
+            Value::Object(o) => super::deps::check_named_link(field, def, o)?,
             _ => {
                 return Err(bad_request(format!(
-                    "link '{field}' must be /artifacts/<type>/<id> or an http(s) URL, not '{target}'"
+                    "link '{field}' holds strings or {{name, version}} objects"
                 )));
             }
-        };
-        if !def.target_types.is_empty() && !def.target_types.iter().any(|t| t == ty) {
+        }
+    }
+    Ok(value.clone())
+}
+
+async fn check_exact_link(
+    catalog: &Catalog,
+    caller: &Caller,
+    field: &str,
+    def: &LinkDef,
+    target: &str,
+) -> AppResult<()> {
+    if target.starts_with("http://") || target.starts_with("https://") {
+        if target.len() > 2048 {
             return Err(bad_request(format!(
-                "link '{field}' may point only at {}",
-                def.target_types.join(", ")
+                "link '{field}' is longer than 2048 characters"
             )));
         }
-        find_visible(catalog, caller, ty, id).await.map_err(|_| {
-            bad_request(format!(
-                "link '{field}' points at {target}, which does not exist"
-            ))
-        })?;
+        return Ok(());
     }
-    Ok(normalised)
+    let (ty, id) = super::deps::parse_exact(target).ok_or_else(|| {
+        bad_request(format!(
+            "link '{field}' must be /artifacts/<type>/<id>, an http(s) URL or {{name, version}}, not '{target}'"
+        ))
+    })?;
+    if !def.target_types.is_empty() && !def.target_types.iter().any(|t| t == ty) {
+        return Err(bad_request(format!(
+            "link '{field}' may point only at {}",
+            def.target_types.join(", ")
+        )));
+    }
+    find_visible(catalog, caller, ty, id).await.map_err(|_| {
+        bad_request(format!(
+            "link '{field}' points at {target}, which does not exist"
+        ))
+    })?;
+    Ok(())
 }
 
 fn unique_violation(e: DbErr, message: String) -> AppError {
@@ -410,7 +408,8 @@ pub async fn create(
         version_sort: Set(sort_key(&version)),
         is_prerelease: Set(is_prerelease(&version)),
         owner: Set(principal.tenant.clone()),
-        created_by: Set(Some(principal.user_id.clone())),
+        // Imports run as the system, which is no user.
+        created_by: Set((!principal.user_id.is_empty()).then(|| principal.user_id.clone())),
         visibility: Set(PRIVATE.to_owned()),
         status: Set(DRAFTED.to_owned()),
         description: Set(description),
@@ -722,7 +721,7 @@ pub async fn update(
         properties::reindex(&txn, &m.id, &ty.fields, &ty.links, &props).await?;
     }
     txn.commit().await?;
-    tracing::info!(artifact = %m.id, user = %principal.username, changed = ?changed, "artifact updated");
+    tracing::debug!(artifact = %m.id, user = %principal.username, changed = ?changed, "artifact updated");
     Ok(view(&ty, &updated, &blobs))
 }
 
@@ -757,4 +756,91 @@ pub async fn delete(
         }
     }
     Ok(())
+}
+
+/// Sets fields of a drafted artifact from a trusted source (a package's
+/// manifest): each value is validated like user input; name and version
+/// change only when given.
+pub async fn apply_fields(
+    catalog: &Catalog,
+    ty: &ArtifactType,
+    m: &artifact::Model,
+    name: Option<&str>,
+    version: Option<&str>,
+    description: Option<&str>,
+    fields: &Map<String, Value>,
+) -> AppResult<artifact::Model> {
+    if m.status != DRAFTED {
+        return Err(forbidden(
+            "only drafted artifacts take fields from their package",
+        ));
+    }
+    let mut a = m.clone().into_active_model();
+    if let Some(n) = name {
+        a.name = Set(check_name(&Value::String(n.to_owned()))?);
+    }
+    if let Some(v) = version {
+        let v = check_version(&Value::String(v.to_owned()))?;
+        a.version = Set(v.to_string());
+        a.version_sort = Set(sort_key(&v));
+        a.is_prerelease = Set(is_prerelease(&v));
+    }
+    if let Some(d) = description.filter(|_| m.description.as_deref().is_none_or(str::is_empty)) {
+        let d: String = d.chars().take(MAX_DESCRIPTION).collect();
+        a.description = Set(Some(d));
+    }
+    let mut props = parse_properties(m);
+    for (k, v) in fields {
+        let normalised = if let Some(def) = ty.fields.get(k) {
+            validate_value(k, def, v).map_err(bad_request)?
+        } else if let Some(def) = ty.links.get(k) {
+            match v {
+                Value::Array(items) => {
+                    for item in items {
+                        if let Value::Object(o) = item {
+                            super::deps::check_named_link(k, def, o)?;
+                        }
+                    }
+                    v.clone()
+                }
+                _ => return Err(bad_request(format!("link '{k}' must be a list"))),
+            }
+        } else {
+            continue;
+        };
+        props.insert(k.clone(), normalised);
+    }
+    a.properties = Set(Value::Object(props.clone()).to_string());
+    a.updated_at = Set(Utc::now());
+    let txn = catalog.db.begin().await?;
+    let updated = a.update(&txn).await.map_err(|e| {
+        unique_violation(
+            e,
+            format!(
+                "{} with this name and version already exists in tenant '{}'",
+                ty.name(),
+                m.owner
+            ),
+        )
+    })?;
+    properties::reindex(&txn, &m.id, &ty.fields, &ty.links, &props).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// An artifact of `tenant` with this type, name and version, if any.
+pub async fn find_by_name(
+    catalog: &Catalog,
+    type_name: &str,
+    tenant: &str,
+    name: &str,
+    version: &semver::Version,
+) -> AppResult<Option<artifact::Model>> {
+    Ok(artifact::Entity::find()
+        .filter(artifact::Column::TypeName.eq(type_name))
+        .filter(artifact::Column::Owner.eq(tenant))
+        .filter(artifact::Column::Name.eq(name))
+        .filter(artifact::Column::VersionSort.eq(sort_key(version)))
+        .one(&catalog.db)
+        .await?)
 }

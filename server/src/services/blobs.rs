@@ -277,6 +277,15 @@ where
         Ok(sums) => {
             // The artifact may have been activated meanwhile (activation
             // refuses while a blob is saving, but check here too).
+            // Built-in behaviour: a Murano package fills the artifact's
+            // fields from its manifest; an invalid package is refused.
+            if field == "package" && ty.def.behaviours.iter().any(|b| b == "murano_package") {
+                if let Err(e) = apply_murano_manifest(catalog, &ty, &m, &storage_key).await {
+                    let _ = catalog.store.delete(&storage_key).await;
+                    release(catalog, &row, previous).await;
+                    return Err(e);
+                }
+            }
             let still_drafted = artifact::Entity::find_by_id(m.id.clone())
                 .one(&catalog.db)
                 .await?
@@ -324,6 +333,46 @@ where
             })
         }
     }
+}
+
+/// Reads the uploaded package back from storage and applies its manifest.
+async fn apply_murano_manifest(
+    catalog: &Catalog,
+    ty: &ArtifactType,
+    m: &artifact::Model,
+    key: &str,
+) -> AppResult<()> {
+    let mut file = tempfile::tempfile().map_err(|e| AppError::Internal(e.into()))?;
+    let mut stream = catalog.store.get(key, None).await?;
+    {
+        use std::io::Write;
+        while let Some(chunk) = stream.next().await {
+            file.write_all(&chunk?)
+                .map_err(|e| AppError::Internal(e.into()))?;
+        }
+    }
+    let package = tokio::task::spawn_blocking(move || {
+        use std::io::Seek;
+        file.rewind()?;
+        Ok::<_, std::io::Error>(super::murano::read_zip(file))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| bad_request(format!("not a valid Murano package: {e}")))?;
+    let manifest = &package.manifest;
+    let fields = super::murano::fields(manifest);
+    artifacts::apply_fields(
+        catalog,
+        ty,
+        m,
+        Some(&manifest.full_name),
+        manifest.version.as_deref(),
+        manifest.description.as_deref(),
+        &fields,
+    )
+    .await?;
+    Ok(())
 }
 
 async fn touch(catalog: &Catalog, m: &artifact::Model) -> AppResult<()> {

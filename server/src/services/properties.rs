@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set
 use serde_json::{Map, Value};
 
 use crate::entities::artifact_property;
-use crate::types::{FieldDef, FieldKind, LinkDef};
+use crate::types::{FieldDef, FieldKind, LinkDef, Multiplicity};
 
 /// Longest indexed string in bytes (a PostgreSQL btree entry holds ~2700).
 pub const MAX_INDEXED_BYTES: usize = 2048;
@@ -84,42 +84,50 @@ pub fn rows(
             scalar => out.push(row(artifact_id, name, "", 0, kind, scalar)),
         }
     }
-    // Links are URLs of up to 2048 characters: only those that fit a btree
-    // entry are indexed (the rest cannot be filtered on).
-    out.retain(|r| match &r.str_value {
-        sea_orm::ActiveValue::Set(Some(s)) => s.len() <= MAX_INDEXED_BYTES,
-        _ => true,
-    });
-    for name in links.keys() {
-        match props.get(name) {
-            Some(Value::String(s)) => out.push(row(
-                artifact_id,
-                name,
-                "",
-                0,
-                FieldKind::String,
-                &Value::String(s.clone()),
-            )),
-            Some(Value::Array(items)) => {
+    // A link is indexed by its target: the exact path or URL, or the name of
+    // a `{name, version}` link (so dependents are found by name).
+    let target = |v: &Value| -> Value {
+        match v {
+            Value::Object(o) => o.get("name").cloned().unwrap_or(Value::Null),
+            other => other.clone(),
+        }
+    };
+    for (name, def) in links {
+        match (def.multiplicity, props.get(name)) {
+            (_, None | Some(Value::Null)) => {}
+            (Multiplicity::Single, Some(v)) => {
+                out.push(row(artifact_id, name, "", 0, FieldKind::String, &target(v)))
+            }
+            (_, Some(Value::Array(items))) => {
                 for (i, item) in items.iter().enumerate() {
+                    let position = i32::try_from(i).unwrap_or(i32::MAX);
                     out.push(row(
                         artifact_id,
                         name,
                         "",
-                        i32::try_from(i).unwrap_or(i32::MAX),
+                        position,
                         FieldKind::String,
-                        item,
+                        &target(item),
                     ));
                 }
             }
-            Some(Value::Object(entries)) => {
+            (_, Some(Value::Object(entries))) => {
                 for (key, item) in entries {
-                    out.push(row(artifact_id, name, key, 0, FieldKind::String, item));
+                    out.push(row(
+                        artifact_id,
+                        name,
+                        key,
+                        0,
+                        FieldKind::String,
+                        &target(item),
+                    ));
                 }
             }
             _ => {}
         }
     }
+    // Only strings that fit a btree entry are indexed (long link URLs
+    // cannot be filtered on).
     out.retain(|r| match &r.str_value {
         sea_orm::ActiveValue::Set(Some(s)) => s.len() <= MAX_INDEXED_BYTES,
         _ => true,

@@ -273,6 +273,21 @@ pub struct LinkDef {
     pub mutable: bool,
     #[serde(default)]
     pub required_on_activate: bool,
+    /// How the `version` of a `{name, version}` link is read.
+    #[serde(default)]
+    pub requirement: RequirementStyle,
+}
+
+/// Requirement dialects of name-based links.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RequirementStyle {
+    /// Cargo or pip style (`^1.2`, `>=2.1, <3`); empty means any version.
+    #[default]
+    Semver,
+    /// Murano's `Require:` rules: empty means `>=0.0.0, <1.0.0`, a bare
+    /// version `1.2.0` means `>=1.2.0, <1.3.0`, anything else as written.
+    Murano,
 }
 
 fn default_semantics() -> String {

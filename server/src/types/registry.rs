@@ -41,7 +41,7 @@ const BUILTIN: &[(&str, &str)] = &[
 const GENERIC: &str = include_str!("../../types/_generic.toml");
 
 /// Behaviours a definition may name; each is implemented in `services/`.
-pub const KNOWN_BEHAVIOURS: &[&str] = &[];
+pub const KNOWN_BEHAVIOURS: &[&str] = &["murano_package"];
 
 /// Longest string value of a filterable or sortable field: 512 characters
 /// are at most 2048 bytes, which fits a PostgreSQL btree entry.
@@ -103,13 +103,14 @@ impl ArtifactType {
 pub struct TypeRegistry {
     types: BTreeMap<String, Arc<ArtifactType>>,
     generic: BTreeMap<String, FieldDef>,
+    generic_links: BTreeMap<String, LinkDef>,
 }
 
 impl TypeRegistry {
     /// Reads the built-in definitions, then every `*.toml` in `dir`; a file
     /// in `dir` with a built-in type's name replaces the built-in one.
     pub fn load(dir: Option<&Path>) -> Result<Self, TypeError> {
-        let generic = parse_generic()?;
+        let (generic, generic_links) = parse_generic()?;
         let mut defs: BTreeMap<String, (String, TypeDefinition)> = BTreeMap::new();
         for (file, text) in BUILTIN {
             let def = parse_definition(file, text)?;
@@ -139,7 +140,8 @@ impl TypeRegistry {
             fields.extend(def.fields.clone());
             let mut blobs = generic_blobs();
             blobs.extend(def.blobs.clone());
-            let links = def.links.clone();
+            let mut links = generic_links.clone();
+            links.extend(def.links.clone());
             types.insert(
                 name,
                 Arc::new(ArtifactType {
@@ -150,7 +152,11 @@ impl TypeRegistry {
                 }),
             );
         }
-        Ok(TypeRegistry { types, generic })
+        Ok(TypeRegistry {
+            types,
+            generic,
+            generic_links,
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<ArtifactType>> {
@@ -163,6 +169,10 @@ impl TypeRegistry {
 
     pub fn generic_fields(&self) -> &BTreeMap<String, FieldDef> {
         &self.generic
+    }
+
+    pub fn generic_links(&self) -> &BTreeMap<String, LinkDef> {
+        &self.generic_links
     }
 
     /// Records each definition's version in the database and checks it
@@ -261,13 +271,18 @@ impl TypeRegistry {
     }
 }
 
-fn parse_generic() -> Result<BTreeMap<String, FieldDef>, TypeError> {
+type Generic = (BTreeMap<String, FieldDef>, BTreeMap<String, LinkDef>);
+
+fn parse_generic() -> Result<Generic, TypeError> {
     #[derive(serde::Deserialize)]
-    struct Generic {
+    #[serde(deny_unknown_fields)]
+    struct GenericFile {
         fields: BTreeMap<String, FieldDef>,
+        #[serde(default)]
+        links: BTreeMap<String, LinkDef>,
     }
-    toml::from_str::<Generic>(GENERIC)
-        .map(|g| g.fields)
+    toml::from_str::<GenericFile>(GENERIC)
+        .map(|g| (g.fields, g.links))
         .map_err(|e| TypeError::Invalid {
             file: "built-in _generic.toml".to_owned(),
             message: e.to_string(),
@@ -578,7 +593,7 @@ mod tests {
 
     #[test]
     fn bad_definitions_are_refused_with_the_reason() {
-        let generic = parse_generic().expect("generic");
+        let (generic, _) = parse_generic().expect("generic");
         let names = BTreeSet::from(["t".to_owned()]);
         let cases = [
             (
