@@ -279,12 +279,13 @@ where
             // refuses while a blob is saving, but check here too).
             // Built-in behaviour: a Murano package fills the artifact's
             // fields from its manifest; an invalid package is refused.
-            if field == "package" && ty.def.behaviours.iter().any(|b| b == "murano_package") {
-                if let Err(e) = apply_murano_manifest(catalog, &ty, &m, &storage_key).await {
-                    let _ = catalog.store.delete(&storage_key).await;
-                    release(catalog, &row, previous).await;
-                    return Err(e);
-                }
+            if field == "package"
+                && ty.def.behaviours.iter().any(|b| b == "murano_package")
+                && let Err(e) = apply_murano_manifest(catalog, &ty, &m, &storage_key).await
+            {
+                let _ = catalog.store.delete(&storage_key).await;
+                release(catalog, &row, previous).await;
+                return Err(e);
             }
             let still_drafted = artifact::Entity::find_by_id(m.id.clone())
                 .one(&catalog.db)

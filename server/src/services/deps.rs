@@ -38,10 +38,10 @@ pub fn murano_requirement(spec: &str) -> String {
     if spec.is_empty() {
         return ">=0.0.0, <1.0.0".to_owned();
     }
-    if spec.starts_with(|c: char| c.is_ascii_digit()) {
-        if let Ok(v) = parse_version(spec) {
-            return format!(">={v}, <{}.{}.0", v.major, v.minor + 1);
-        }
+    if spec.starts_with(|c: char| c.is_ascii_digit())
+        && let Ok(v) = parse_version(spec)
+    {
+        return format!(">={v}, <{}.{}.0", v.major, v.minor + 1);
     }
     spec.to_owned()
 }
@@ -474,10 +474,10 @@ pub async fn dependents(
             continue;
         };
         for link in links_of(&ty, &m) {
-            if let (Status::Resolved, Some(t)) = resolve(catalog, caller, &ty, &link).await? {
-                if t.id == target.id {
-                    out.push((Node::from(&m), link));
-                }
+            if let (Status::Resolved, Some(t)) = resolve(catalog, caller, &ty, &link).await?
+                && t.id == target.id
+            {
+                out.push((Node::from(&m), link));
             }
         }
     }

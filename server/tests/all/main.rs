@@ -5,9 +5,12 @@
 mod access;
 mod artifacts;
 mod blobs;
+mod bundles;
 mod common;
 mod filters;
+mod imports;
 mod openapi;
 mod pages;
 mod schema_rules;
+mod shared_data;
 mod type_versions;
