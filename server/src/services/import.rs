@@ -398,6 +398,10 @@ pub async fn import_app_catalog(
         .and_then(Yaml::as_sequence)
         .ok_or("assets.yaml has no `assets` list")?;
     let dead = parse_dead(dead)?;
+    let tenants = super::accounts::list_tenants(&catalog.db).await.map_err(|e| message(&e))?;
+    if tenants.iter().all(|t| t.id != tenant) {
+        return Err(format!("tenant '{tenant}' does not exist"));
+    }
     let lines = item_lines(text);
     let caller = Caller::system(tenant);
     let mut report = Report::default();

@@ -138,15 +138,18 @@ fn col(t: &Alias, c: &str) -> SimpleExpr {
     Expr::col((t.clone(), Alias::new(c))).into()
 }
 
+/// `SELECT 1 FROM artifact_properties p WHERE p.artifact_id = t.id AND
+/// p.name = ? [AND p.key = ?]`. Scalars and list elements have key `''`:
+/// naming it lets the (name, key, value, artifact_id) indexes seek directly.
 fn prop_subquery(t: &Alias, name: &str, key: Option<&str>) -> SelectStatement {
     let p = Alias::new("p");
     let mut q = Query::select();
     q.expr(Expr::val(1))
         .from_as(artifact_property::Entity, p.clone())
+        .and_where(Expr::col((p.clone(), Alias::new("name"))).eq(name))
         .and_where(
             Expr::col((p.clone(), Alias::new("artifact_id"))).equals((t.clone(), Alias::new("id"))),
-        )
-        .and_where(Expr::col((p.clone(), Alias::new("name"))).eq(name));
+        );
     if let Some(key) = key {
         q.and_where(Expr::col((p, Alias::new("key"))).eq(key));
     }
@@ -204,7 +207,7 @@ impl Filter {
                 } else {
                     (*op, false)
                 };
-                let mut q = prop_subquery(t, name, key.as_deref());
+                let mut q = prop_subquery(t, name, Some(key.as_deref().unwrap_or("")));
                 q.and_where(compare(value_col, op, values));
                 if negate {
                     Expr::exists(q).not()
@@ -264,7 +267,7 @@ impl Filter {
             Filter::TagsAll(tags) => {
                 let mut all = Condition::all();
                 for tag in tags {
-                    let mut q = prop_subquery(t, "tags", None);
+                    let mut q = prop_subquery(t, "tags", Some(""));
                     q.and_where(
                         Expr::col((Alias::new("p"), Alias::new("str_value"))).eq(tag.clone()),
                     );
@@ -273,7 +276,7 @@ impl Filter {
                 all.into()
             }
             Filter::TagsAny(tags) => {
-                let mut q = prop_subquery(t, "tags", None);
+                let mut q = prop_subquery(t, "tags", Some(""));
                 q.and_where(
                     Expr::col((Alias::new("p"), Alias::new("str_value"))).is_in(tags.clone()),
                 );
@@ -512,7 +515,7 @@ impl SortExpr {
             }
             SortExpr::Prop(name, kind) => {
                 let p = Alias::new("p");
-                let mut q = prop_subquery(t, name, None);
+                let mut q = prop_subquery(t, name, Some(""));
                 q.clear_selects();
                 q.column((p, Alias::new(kind.column()))).limit(1);
                 let sentinel: SimpleExpr = match kind {

@@ -477,3 +477,87 @@ async fn external_locations_redirect() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn uploads_abandoned_by_a_crash_are_swept_or_restored() {
+    use appcat::entities::artifact_blob;
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+    let app = TestApp::new().await;
+    let t = app
+        .user(
+            "alice",
+            "acme",
+            Some(Role::Admin),
+            false,
+            "read,write,publish",
+        )
+        .await;
+    let uri = draft(&app, &t).await;
+    let (s, v) = app
+        .put_blob(
+            &format!("{uri}/template"),
+            Some(&t),
+            "text/plain",
+            b"kept".to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let id = v["id"].as_str().expect("id").to_owned();
+    let (s, _) = app
+        .put_blob(
+            &format!("{uri}/nested_templates/a"),
+            Some(&t),
+            "text/plain",
+            b"x".to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // As a process killed mid-upload leaves them: a replacement of a
+    // finished blob, and a first upload, both still `saving`, long ago.
+    let long_ago = chrono::Utc::now() - chrono::Duration::hours(2);
+    let rows = artifact_blob::Entity::find()
+        .filter(artifact_blob::Column::ArtifactId.eq(&id))
+        .all(&app.catalog.db)
+        .await
+        .expect("rows");
+    for row in rows {
+        let first_upload = row.field == "nested_templates";
+        let mut a = row.into_active_model();
+        a.status = Set("saving".to_owned());
+        a.updated_at = Set(long_ago);
+        if first_upload {
+            a.sha256 = Set(None);
+            a.md5 = Set(None);
+            a.sha1 = Set(None);
+        }
+        a.update(&app.catalog.db).await.expect("update");
+    }
+    // While stale rows wait for the sweep, a new upload may take their place.
+    let (_, v) = app.get(&uri, Some(&t)).await;
+    assert_eq!(v["template"]["status"], "saving");
+    let swept = appcat::services::blobs::sweep_abandoned(&app.catalog)
+        .await
+        .expect("sweep");
+    assert_eq!(swept, 2);
+    let (_, v) = app.get(&uri, Some(&t)).await;
+    assert_eq!(
+        v["template"]["status"], "active",
+        "the finished blob is restored"
+    );
+    assert_eq!(
+        v["nested_templates"],
+        serde_json::json!({}),
+        "the unfinished one is gone"
+    );
+    let (s, _, bytes) = app
+        .send(
+            Request::builder()
+                .uri(format!("{uri}/template"))
+                .header("x-auth-token", t.clone())
+                .body(Body::empty())
+                .expect("r"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(bytes.as_ref(), b"kept");
+}

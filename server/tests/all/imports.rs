@@ -677,3 +677,68 @@ async fn package_uploads_fill_fields_and_bad_archives_are_refused() {
         report.failed
     );
 }
+
+#[tokio::test]
+async fn a_broken_entry_is_reported_with_its_line_and_the_rest_goes_on() {
+    let app = TestApp::new().await;
+    assert!(
+        import::import_app_catalog(&app.catalog, "acme", b"assets: []", None, &no_progress).await.is_err(),
+        "the tenant must exist"
+    );
+    app.tenant("acme").await;
+    let text = b"assets:\n  - name: Good image\n    description: fine\n    license: Apache 2.0\n    provided_by: {name: a, href: 'https://a.example', company: A}\n    service: {type: glance, disk_format: qcow2, container_format: bare}\n    attributes: {url: 'https://a.example/i.qcow2'}\n  - name: Odd thing\n    description: what\n    license: Other\n    provided_by: {name: b, href: 'https://b.example', company: B}\n    service: {type: puppet}\n  - name: Bad image\n    description: no format\n    license: Other\n    provided_by: {name: c, href: 'https://c.example', company: C}\n    service: {type: glance, disk_format: floppy, container_format: bare}\n";
+    let report = import::import_app_catalog(&app.catalog, "acme", text, None, &no_progress)
+        .await
+        .expect("import");
+    assert_eq!(report.created, 1);
+    assert_eq!(report.failed.len(), 2, "{:?}", report.failed);
+    assert_eq!(
+        (report.failed[0].name.as_str(), report.failed[0].line),
+        ("Odd thing", 8)
+    );
+    assert!(
+        report.failed[0]
+            .error
+            .contains("unknown service type 'puppet'")
+    );
+    assert_eq!(
+        (report.failed[1].name.as_str(), report.failed[1].line),
+        ("Bad image", 13)
+    );
+    assert!(
+        report.failed[1].error.contains("disk_format"),
+        "{}",
+        report.failed[1].error
+    );
+    // Nothing half-made stays behind for the failed ones.
+    let admin = app.user("root", "ops", None, true, "read").await;
+    let (_, v) = app
+        .get("/api/v1/artifacts/all?limit=10", Some(&admin))
+        .await;
+    assert_eq!(v["total_count"], 1);
+    // Malformed YAML and bombs are refused as a whole.
+    assert!(
+        import::import_app_catalog(
+            &app.catalog,
+            "acme",
+            b"assets: [unclosed",
+            None,
+            &no_progress
+        )
+        .await
+        .is_err()
+    );
+    let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+    for i in 1..12u8 {
+        let (p, c) = ((b'a' + i - 1) as char, (b'a' + i) as char);
+        bomb.push_str(&format!(
+            "{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+        ));
+    }
+    bomb.push_str("assets: []\n");
+    assert!(
+        import::import_app_catalog(&app.catalog, "acme", bomb.as_bytes(), None, &no_progress)
+            .await
+            .is_err()
+    );
+}
