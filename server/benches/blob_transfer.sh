@@ -40,11 +40,21 @@ for i in range(n):
 PY
 one=$(curl -fs -H "X-Auth-Token: $token" "$base/artifacts/images?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["artifacts"][0]["id"])')
 
-load() { # name url
+load() { # name url [anonymous]
+  local auth=(-H "X-Auth-Token: $token")
+  [ "${3:-}" = anonymous ] && auth=()
   if command -v oha >/dev/null; then
-    oha --no-tui -j -z "${DURATION}s" -c 16 -H "X-Auth-Token: $token" "$2" \
-      | python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["summary"]; p=d["latencyPercentiles"]; codes=d.get("statusCodeDistribution",{})
-print(f"| '"$1"' | {s[\"requestsPerSec\"]:.0f} | {p[\"p50\"]*1000:.2f} | {p[\"p99\"]*1000:.2f} | {codes} |")'
+    oha --no-tui --output-format json -z "${DURATION}s" -c 16 "${auth[@]}" "$2" \
+      | LABEL="$1" python3 -c '
+import json, os, sys
+d = json.load(sys.stdin)
+rps = d["summary"]["requestsPerSec"]
+p50 = d["latencyPercentiles"]["p50"] * 1000
+p99 = d["latencyPercentiles"]["p99"] * 1000
+codes = ", ".join(str(k) + ": " + str(v) for k, v in d.get("statusCodeDistribution", {}).items())
+label = os.environ["LABEL"]
+print(f"| {label} | {rps:.0f} | {p50:.2f} | {p99:.2f} | {codes} |")
+'
   else
     echo "| $1 | (oha not installed) | | | |"
   fi
@@ -77,4 +87,4 @@ echo "|---|---|---|---|---|"
 load "list 25, version>=2.0" "$base/artifacts/images?version=gte:2.0&limit=25"
 load "list 25, version=latest" "$base/artifacts/images?version=latest&limit=25"
 load "get one" "$base/artifacts/images/$one"
-load "anonymous list (public only)" "$base/artifacts/images?limit=25"
+load "anonymous list (no token, public only)" "$base/artifacts/images?limit=25" anonymous

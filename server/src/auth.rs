@@ -155,17 +155,20 @@ pub fn parse_scopes(text: &str) -> Result<BTreeSet<Scope>, String> {
     Ok(scopes)
 }
 
+/// The token sent, if any. A header that is present but unreadable (or
+/// another scheme than Bearer) yields an empty token, which fails
+/// authentication with 401 rather than silently making the caller anonymous.
 fn token_from_parts(parts: &Parts) -> Option<&str> {
     if let Some(v) = parts.headers.get("x-auth-token") {
-        return v.to_str().ok();
+        return Some(v.to_str().unwrap_or(""));
     }
-    let auth = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    auth.strip_prefix("Bearer ")
-        .or_else(|| auth.strip_prefix("bearer "))
+    let auth = parts.headers.get(axum::http::header::AUTHORIZATION)?;
+    let auth = auth.to_str().unwrap_or("");
+    Some(
+        auth.strip_prefix("Bearer ")
+            .or_else(|| auth.strip_prefix("bearer "))
+            .unwrap_or(""),
+    )
 }
 
 /// Resolves a token to a caller; unknown or expired tokens are 401.

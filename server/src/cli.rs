@@ -55,7 +55,9 @@ pub enum Command {
     Export {
         /// `<type>/<name>[@<version requirement>]`, e.g. `murano_packages/io.murano.apps.docker.Kubernetes@*`.
         artifact: String,
-        /// Tenant whose view is exported (and whose artifact is preferred).
+        /// Tenant the command acts for. The export runs with catalog-admin
+        /// rights: the highest matching version of any tenant, and its links
+        /// resolved across the whole catalog.
         #[arg(long)]
         tenant: String,
         /// Output file (a tar archive).

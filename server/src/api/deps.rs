@@ -23,7 +23,8 @@ pub struct DependencyGraph {
     /// `external`) and `to` when resolved.
     #[schema(value_type = Vec<Object>)]
     pub edges: Vec<serde_json::Value>,
-    /// Cycles as lists of ids (first repeated at the end).
+    /// Cycles: each group of artifacts that depend on each other in a
+    /// circle (a strongly connected component), as sorted ids.
     pub cycles: Vec<Vec<String>>,
     /// Links that did not resolve.
     pub unresolved: usize,

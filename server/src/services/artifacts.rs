@@ -199,7 +199,7 @@ pub async fn get(
     ))
 }
 
-fn check_name(value: &Value) -> AppResult<String> {
+pub(crate) fn check_name(value: &Value) -> AppResult<String> {
     let name = value
         .as_str()
         .ok_or_else(|| bad_request("'name' must be a string"))?;
@@ -222,7 +222,7 @@ fn check_version(value: &Value) -> AppResult<semver::Version> {
     parse_version(&text).map_err(|e| bad_request(e.to_string()))
 }
 
-fn check_description(value: &Value) -> AppResult<Option<String>> {
+pub(crate) fn check_description(value: &Value) -> AppResult<Option<String>> {
     match value {
         Value::Null => Ok(None),
         Value::String(s) if s.chars().count() <= MAX_DESCRIPTION => Ok(Some(s.clone())),

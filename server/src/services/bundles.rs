@@ -162,7 +162,15 @@ pub async fn export<W: Write + Send + 'static>(
         let mut fields = parse_properties(m);
         for link in ty.links.keys() {
             if let Some(v) = fields.get_mut(link) {
-                rewrite_links(v, &|s: &str| keys.get(s).map(|k| json!({ "bundle": k })));
+                // Exact links into the closure become bundle references;
+                // exact links that did not resolve (deleted, not visible)
+                // cannot travel and are left out.
+                rewrite_links(v, &|s: &str| match keys.get(s) {
+                    Some(k) => Some(json!({ "bundle": k })),
+                    None if parse_exact(s).is_some() => Some(Value::Null),
+                    None => None,
+                });
+                prune_nulls(v);
             }
         }
         let mut blobs = Vec::new();
@@ -236,6 +244,17 @@ pub async fn export<W: Write + Send + 'static>(
     .map_err(|e| AppError::Internal(e.into()))?
     .map_err(|e| AppError::Internal(e.into()))?;
     Ok(summary)
+}
+
+/// Removes null entries from lists and dicts of a link value.
+fn prune_nulls(v: &mut Value) {
+    match v {
+        Value::Array(items) => items.retain(|i| !i.is_null()),
+        Value::Object(o) if !o.contains_key("name") && !o.contains_key("bundle") => {
+            o.retain(|_, i| !i.is_null())
+        }
+        _ => {}
+    }
 }
 
 /// Applies `f` to every string link in a link value; a `Some` replaces it.
@@ -442,6 +461,9 @@ pub async fn import<R: Read + Send + 'static>(
                 props.insert(k.clone(), v);
             }
         }
+        super::artifacts::check_name(&json!(e.name))
+            .and_then(|_| super::artifacts::check_description(&json!(e.description)))
+            .map_err(|err| bad_request(format!("invalid bundle: {}: {err}", e.key)))?;
         let status = if e.status == ACTIVE {
             ACTIVE
         } else {

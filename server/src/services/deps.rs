@@ -198,7 +198,8 @@ pub struct Graph {
     /// Every artifact reached, root first.
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
-    /// Each cycle once, as the ids along it (the first repeated at the end).
+    /// The cycles: each group of artifacts that depend on each other in a
+    /// circle (a strongly connected component), as sorted ids.
     pub cycles: Vec<Vec<String>>,
     /// How many edges did not resolve (missing, no matching version, not visible).
     pub unresolved: usize,
@@ -376,56 +377,72 @@ pub async fn graph(
     })
 }
 
-/// Elementary cycles found by depth-first search (each back edge gives
-/// one), normalised so each is reported once.
+/// The cycles of the graph: each strongly connected component that holds a
+/// cycle (more than one artifact, or one that links to itself), as its
+/// members' ids in order. Every artifact on any cycle is in exactly one of
+/// them (Tarjan's algorithm).
 pub fn cycles(adjacency: &BTreeMap<String, Vec<String>>) -> Vec<Vec<String>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Color {
-        Grey,
-        Black,
+    struct Tarjan<'a> {
+        adjacency: &'a BTreeMap<String, Vec<String>>,
+        index: HashMap<String, usize>,
+        low: HashMap<String, usize>,
+        stack: Vec<String>,
+        on_stack: BTreeSet<String>,
+        next: usize,
+        found: Vec<Vec<String>>,
     }
-    fn visit(
-        node: &str,
-        adjacency: &BTreeMap<String, Vec<String>>,
-        color: &mut HashMap<String, Color>,
-        stack: &mut Vec<String>,
-        found: &mut BTreeSet<Vec<String>>,
-    ) {
-        color.insert(node.to_owned(), Color::Grey);
-        stack.push(node.to_owned());
-        for next in adjacency.get(node).into_iter().flatten() {
-            match color.get(next) {
-                Some(Color::Grey) => {
-                    if let Some(pos) = stack.iter().position(|n| n == next) {
-                        let mut cycle: Vec<String> = stack[pos..].to_vec();
-                        // Start at the smallest id so each cycle is listed once.
-                        if let Some(min) = cycle
-                            .iter()
-                            .enumerate()
-                            .min_by_key(|(_, id)| id.as_str())
-                            .map(|(i, _)| i)
-                        {
-                            cycle.rotate_left(min);
-                        }
-                        cycle.push(cycle[0].clone());
-                        found.insert(cycle);
+    impl Tarjan<'_> {
+        fn visit(&mut self, v: &str) {
+            self.index.insert(v.to_owned(), self.next);
+            self.low.insert(v.to_owned(), self.next);
+            self.next += 1;
+            self.stack.push(v.to_owned());
+            self.on_stack.insert(v.to_owned());
+            let adjacency = self.adjacency;
+            for w in adjacency.get(v).into_iter().flatten() {
+                if !self.index.contains_key(w) {
+                    self.visit(w);
+                    let low = self.low[v].min(self.low[w]);
+                    self.low.insert(v.to_owned(), low);
+                } else if self.on_stack.contains(w) {
+                    let low = self.low[v].min(self.index[w]);
+                    self.low.insert(v.to_owned(), low);
+                }
+            }
+            if self.low[v] == self.index[v] {
+                let mut component = Vec::new();
+                while let Some(w) = self.stack.pop() {
+                    self.on_stack.remove(&w);
+                    let done = w == v;
+                    component.push(w);
+                    if done {
+                        break;
                     }
                 }
-                Some(Color::Black) => {}
-                None => visit(next, adjacency, color, stack, found),
+                let self_loop = adjacency.get(v).is_some_and(|e| e.iter().any(|x| x == v));
+                if component.len() > 1 || self_loop {
+                    component.sort();
+                    self.found.push(component);
+                }
             }
         }
-        stack.pop();
-        color.insert(node.to_owned(), Color::Black);
     }
-    let mut color = HashMap::new();
-    let mut found = BTreeSet::new();
-    for node in adjacency.keys() {
-        if !color.contains_key(node) {
-            visit(node, adjacency, &mut color, &mut Vec::new(), &mut found);
+    let mut t = Tarjan {
+        adjacency,
+        index: HashMap::new(),
+        low: HashMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        next: 0,
+        found: Vec::new(),
+    };
+    for v in adjacency.keys() {
+        if !t.index.contains_key(v) {
+            t.visit(v);
         }
     }
-    found.into_iter().collect()
+    t.found.sort();
+    t.found
 }
 
 /// Artifacts visible to the caller whose links resolve to this one.
@@ -497,23 +514,24 @@ mod tests {
     }
 
     #[test]
-    fn cycles_are_found_once() {
+    fn every_artifact_on_a_cycle_is_reported() {
         let mut adj = BTreeMap::new();
-        adj.insert("a".to_owned(), vec!["b".to_owned()]);
-        adj.insert("b".to_owned(), vec!["c".to_owned(), "a".to_owned()]);
-        adj.insert("c".to_owned(), vec!["a".to_owned()]);
-        adj.insert("d".to_owned(), vec!["d".to_owned()]);
+        let mut add = |a: &str, b: &str| {
+            adj.entry(a.to_owned())
+                .or_insert_with(Vec::new)
+                .push(b.to_owned())
+        };
+        add("r", "a");
+        add("a", "r");
+        add("r", "b");
+        add("b", "a");
+        add("d", "d");
+        add("e", "f");
         let found = cycles(&adj);
-        assert_eq!(
-            found,
-            vec![
-                vec!["a", "b", "a"],
-                vec!["a", "b", "c", "a"],
-                vec!["d", "d"]
-            ]
+        let expected: Vec<Vec<String>> = vec![vec!["a", "b", "r"], vec!["d"]]
             .into_iter()
-            .map(|c| c.into_iter().map(str::to_owned).collect::<Vec<_>>())
-            .collect::<Vec<_>>()
-        );
+            .map(|c| c.into_iter().map(str::to_owned).collect())
+            .collect();
+        assert_eq!(found, expected);
     }
 }

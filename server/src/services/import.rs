@@ -356,16 +356,6 @@ async fn create_planned(catalog: &Catalog, caller: &Caller, p: &Planned) -> AppR
             json!([{"op": "replace", "path": "/visibility", "value": PUBLIC}]),
         )
         .await?;
-        if !p.active {
-            patch(
-                catalog,
-                caller,
-                p.type_name,
-                &id,
-                json!([{"op": "replace", "path": "/status", "value": DEACTIVATED}]),
-            )
-            .await?;
-        }
         Ok::<_, AppError>(())
     }
     .await;
@@ -398,7 +388,9 @@ pub async fn import_app_catalog(
         .and_then(Yaml::as_sequence)
         .ok_or("assets.yaml has no `assets` list")?;
     let dead = parse_dead(dead)?;
-    let tenants = super::accounts::list_tenants(&catalog.db).await.map_err(|e| message(&e))?;
+    let tenants = super::accounts::list_tenants(&catalog.db)
+        .await
+        .map_err(|e| message(&e))?;
     if tenants.iter().all(|t| t.id != tenant) {
         return Err(format!("tenant '{tenant}' does not exist"));
     }
@@ -408,6 +400,8 @@ pub async fn import_app_catalog(
     // Legacy name → (type, id) of every artifact this catalog holds for it.
     let mut by_legacy_name: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut depends: Vec<(usize, String, &'static str, String, Vec<String>)> = Vec::new();
+    // (legacy name, line, type, id, counts as an update) of dead assets.
+    let mut to_deactivate: Vec<(String, usize, &'static str, String, bool)> = Vec::new();
     let total = items.len();
     for (i, asset) in items.iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(0);
@@ -436,21 +430,17 @@ pub async fn import_app_catalog(
         .await
         {
             Ok(Some(existing)) => {
-                // Idempotent: keep it; only the dead list may change its status.
-                let wants = if planned.active { ACTIVE } else { DEACTIVATED };
-                if existing.status != wants && existing.status != super::access::DRAFTED {
-                    match patch(
-                        catalog,
-                        &caller,
+                // Idempotent: keep it. Only the dead list changes anything
+                // (deactivation, after the links are set); an artifact is
+                // never reactivated behind an admin's back.
+                if !planned.active && existing.status == ACTIVE {
+                    to_deactivate.push((
+                        legacy_name.clone(),
+                        line,
                         planned.type_name,
-                        &existing.id,
-                        json!([{"op": "replace", "path": "/status", "value": wants}]),
-                    )
-                    .await
-                    {
-                        Ok(_) => report.updated += 1,
-                        Err(e) => report.failed.push(fail(message(&e))),
-                    }
+                        existing.id.clone(),
+                        true,
+                    ));
                 } else {
                     report.unchanged += 1;
                 }
@@ -459,6 +449,15 @@ pub async fn import_app_catalog(
             Ok(None) => match create_planned(catalog, &caller, &planned).await {
                 Ok(id) => {
                     report.created += 1;
+                    if !planned.active {
+                        to_deactivate.push((
+                            legacy_name.clone(),
+                            line,
+                            planned.type_name,
+                            id.clone(),
+                            false,
+                        ));
+                    }
                     id
                 }
                 Err(e) => {
@@ -513,6 +512,18 @@ pub async fn import_app_catalog(
                 line,
                 error: format!("depends: {}", message(&e)),
             });
+        }
+    }
+    for (legacy_name, line, type_name, id, counts) in to_deactivate {
+        let ops = json!([{"op": "replace", "path": "/status", "value": DEACTIVATED}]);
+        match patch(catalog, &caller, type_name, &id, ops).await {
+            Ok(_) if counts => report.updated += 1,
+            Ok(_) => {}
+            Err(e) => report.failed.push(Failure {
+                name: legacy_name,
+                line,
+                error: message(&e),
+            }),
         }
     }
     progress(total, total, "");

@@ -322,6 +322,10 @@ impl Filters {
                         .equals((t.clone(), Alias::new("type_name"))),
                 )
                 .and_where(
+                    Expr::col((t2.clone(), Alias::new("owner")))
+                        .equals((t.clone(), Alias::new("owner"))),
+                )
+                .and_where(
                     Expr::col((t2.clone(), Alias::new("name")))
                         .equals((t.clone(), Alias::new("name"))),
                 )

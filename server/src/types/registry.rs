@@ -135,6 +135,19 @@ impl TypeRegistry {
         let mut types = BTreeMap::new();
         for (name, (file, def)) in defs {
             check_definition(&def, &generic, &names)
+                .and_then(|()| {
+                    match def
+                        .fields
+                        .keys()
+                        .chain(def.links.keys())
+                        .find(|n| generic_links.contains_key(*n))
+                    {
+                        Some(n) => Err(format!(
+                            "'{n}' is a link every artifact has; choose another name"
+                        )),
+                        None => Ok(()),
+                    }
+                })
                 .map_err(|message| TypeError::Invalid { file, message })?;
             let mut fields = generic.clone();
             fields.extend(def.fields.clone());
@@ -388,12 +401,13 @@ pub fn check_field(name: &str, field: &FieldDef) -> Result<(), String> {
         return Err(format!("field '{name}': an enum needs `allowed` values"));
     }
     let ops = field.effective_filter_ops();
-    if !ops.is_empty()
+    let indexed = !ops.is_empty() || field.sortable || name == "tags";
+    if indexed
         && matches!(item, FieldKind::String | FieldKind::Enum)
-        && field.effective_max_length() > 1024
+        && field.effective_max_length() > MAX_INDEXED_CHARS
     {
         return Err(format!(
-            "field '{name}': a filterable string has max_length at most 1024"
+            "field '{name}': a filterable or sortable string has max_length at most {MAX_INDEXED_CHARS}"
         ));
     }
     for op in &ops {

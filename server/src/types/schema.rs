@@ -206,7 +206,7 @@ pub fn type_schema(ty: &ArtifactType) -> Value {
         base(
             "string",
             "Type of the artifact",
-            &["eq", "in"],
+            &["eq", "neq", "in"],
             false,
             false,
             true,
@@ -307,10 +307,10 @@ pub fn type_schema(ty: &ArtifactType) -> Value {
         s["target_types"] = json!(link.target_types);
         s["mutable"] = json!(link.mutable);
         s["sortable"] = json!(false);
-        s["filter_ops"] = json!(if link.multiplicity == Multiplicity::Single {
-            vec!["eq", "neq", "in"]
-        } else {
+        s["filter_ops"] = json!(if link.multiplicity == Multiplicity::Dict {
             vec![]
+        } else {
+            vec!["eq", "neq", "in"]
         });
         s["required_on_activate"] = json!(link.required_on_activate);
         if let Some(d) = &link.description {

@@ -344,4 +344,46 @@ async fn the_all_view_lists_across_types() {
         .get("/api/v1/artifacts/all?disk_format=raw", Some(&t))
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    // `latest` is per sequence: the same name in another tenant is another
+    // sequence.
+    let other = app
+        .user(
+            "bob",
+            "beta",
+            Some(Role::Admin),
+            false,
+            "read,write,publish",
+        )
+        .await;
+    app.create("images", &other, json!({"name": "foo", "version": "0.1.0"}))
+        .await;
+    let admin = app.user("root", "ops", None, true, "read").await;
+    let (_, v) = app
+        .get(
+            "/api/v1/artifacts/images?name=foo&version=latest",
+            Some(&admin),
+        )
+        .await;
+    let mut got = versions(&v);
+    got.sort();
+    assert_eq!(got, ["foo@0.1.0", "foo@10.0.0"]);
+    // `all` is read-only.
+    let id = v["artifacts"][0]["id"].as_str().expect("id").to_owned();
+    let (s, _) = app
+        .patch(
+            &format!("/api/v1/artifacts/all/{id}"),
+            Some(&t),
+            json!([{"op": "replace", "path": "/description", "value": "x"}]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app
+        .call(
+            axum::http::Method::DELETE,
+            &format!("/api/v1/artifacts/all/{id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }

@@ -273,6 +273,23 @@ fn urlencode(s: &str) -> String {
 }
 
 /// Murano manifests as the test reads them: FullName → required names.
+fn manifest_versions(dir: &std::path::Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for path in import::find_packages(&dir.join("murano")) {
+        let doc: Yaml = serde_norway::from_str(
+            &std::fs::read_to_string(path.join("manifest.yaml")).expect("read"),
+        )
+        .expect("yaml");
+        let version = match &doc["Version"] {
+            Yaml::Null => "0.0.0".to_owned(),
+            Yaml::Number(n) => n.to_string(),
+            v => s(v),
+        };
+        out.insert(s(&doc["FullName"]), version);
+    }
+    out
+}
+
 fn manifests(dir: &std::path::Path) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     for path in import::find_packages(&dir.join("murano")) {
@@ -349,7 +366,36 @@ async fn murano_packages_import_with_requires_resolved_by_murano_rules() {
             )
         })
         .collect();
-    let (mut api_edges, mut api_dangling, mut api_implicit) = (0, 0, 0);
+    let (mut api_edges, mut api_dangling, mut api_implicit, mut api_no_match) = (0, 0, 0, 0);
+    // Requirements whose target exists at a version they do not accept,
+    // by Murano's rules, read here straight from the manifests.
+    let versions = manifest_versions(&dir);
+    let mut no_match = 0;
+    for path in import::find_packages(&dir.join("murano")) {
+        let doc: Yaml = serde_norway::from_str(
+            &std::fs::read_to_string(path.join("manifest.yaml")).expect("read"),
+        )
+        .expect("yaml");
+        for (name, spec) in doc["Require"].as_mapping().into_iter().flatten() {
+            let Some(have) = versions.get(&s(name)) else {
+                continue;
+            };
+            let have: Vec<u64> = have.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+            let spec = spec.as_str().unwrap_or("").trim().to_owned();
+            let ok = if spec.is_empty() {
+                have[0] < 1
+            } else if let Some(min) = spec.strip_prefix(">=") {
+                let min: Vec<u64> = min.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+                have >= min
+            } else {
+                let want: Vec<u64> = spec.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+                have >= want && have[..2] == want[..2]
+            };
+            if !ok {
+                no_match += 1;
+            }
+        }
+    }
     let mut cyclic_by_api = BTreeSet::new();
     for a in list {
         // Fields came from the manifest; the archive and logo are blobs.
@@ -382,6 +428,9 @@ async fn murano_packages_import_with_requires_resolved_by_murano_rules() {
                 if e["status"] == "missing" {
                     api_dangling += 1;
                 }
+                if e["status"] == "no_matching_version" {
+                    api_no_match += 1;
+                }
             }
         }
         for cycle in g["cycles"].as_array().expect("cycles") {
@@ -391,6 +440,10 @@ async fn murano_packages_import_with_requires_resolved_by_murano_rules() {
         }
     }
     assert_eq!(api_edges, edges);
+    assert_eq!(
+        api_no_match, no_match,
+        "Murano's rules: an empty requirement is <1.0.0"
+    );
     assert_eq!(api_dangling, dangling);
     assert_eq!(api_implicit, implicit);
     assert_eq!(cyclic_by_api, cyclic_by_file);
@@ -682,7 +735,9 @@ async fn package_uploads_fill_fields_and_bad_archives_are_refused() {
 async fn a_broken_entry_is_reported_with_its_line_and_the_rest_goes_on() {
     let app = TestApp::new().await;
     assert!(
-        import::import_app_catalog(&app.catalog, "acme", b"assets: []", None, &no_progress).await.is_err(),
+        import::import_app_catalog(&app.catalog, "acme", b"assets: []", None, &no_progress)
+            .await
+            .is_err(),
         "the tenant must exist"
     );
     app.tenant("acme").await;
