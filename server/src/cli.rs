@@ -225,6 +225,15 @@ async fn ensure_tenant(db: &sea_orm::DatabaseConnection, tenant: &str) -> anyhow
     Ok(())
 }
 
+/// Progress reports of an importer shown on a bar.
+fn report_to(bar: &indicatif::ProgressBar) -> impl Fn(usize, usize, &str) + Sync + '_ {
+    move |done, total, item| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(item.to_owned());
+    }
+}
+
 fn progress_bar(what: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(0);
     let style = indicatif::ProgressStyle::with_template(&format!(
@@ -284,11 +293,7 @@ async fn demo(catalog: &Catalog, data: &std::path::Path) -> anyhow::Result<()> {
             "openstack",
             &[murano_dir],
             true,
-            &|done, total, item| {
-                bar.set_length(total as u64);
-                bar.set_position(done as u64);
-                bar.set_message(item.to_owned());
-            },
+            &report_to(&bar),
         )
         .await;
         bar.finish_and_clear();
@@ -302,11 +307,7 @@ async fn demo(catalog: &Catalog, data: &std::path::Path) -> anyhow::Result<()> {
         "openstack",
         &text,
         dead.as_deref(),
-        &|done, total, item| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-            bar.set_message(item.to_owned());
-        },
+        &report_to(&bar),
     )
     .await
     .map_err(|e| anyhow::anyhow!(e))?;
@@ -428,11 +429,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 &tenant,
                 &text,
                 dead_text.as_deref(),
-                &|done, total, item| {
-                    bar.set_length(total as u64);
-                    bar.set_position(done as u64);
-                    bar.set_message(item.to_owned());
-                },
+                &report_to(&bar),
             )
             .await
             .map_err(|e| anyhow::anyhow!(e))?;
@@ -450,11 +447,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             ensure_tenant(db, &tenant).await?;
             let bar = progress_bar("packages");
             let report =
-                import::import_murano(&catalog, &tenant, &paths, public, &|done, total, item| {
-                    bar.set_length(total as u64);
-                    bar.set_position(done as u64);
-                    bar.set_message(item.to_owned());
-                })
+                import::import_murano(&catalog, &tenant, &paths, public, &report_to(&bar))
                 .await;
             bar.finish_and_clear();
             print_report("packages", &report);
