@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::models::{TypeListing, TypeSummary};
+use crate::models::{ArtifactDetail, TypeListing, TypeSummary};
 
 /// A failure the page reports without details (they are logged on the
 /// server).
@@ -22,7 +22,17 @@ pub trait CatalogData: Send + Sync + 'static {
         &self,
         type_name: &str,
         marker: Option<String>,
+        query: Option<String>,
     ) -> Result<Option<TypeListing>, DataError>;
+
+    /// One public artifact by type, name and version (the highest visible
+    /// release when no version is given); `None` if there is none.
+    async fn artifact_detail(
+        &self,
+        type_name: &str,
+        name: &str,
+        version: Option<String>,
+    ) -> Result<Option<ArtifactDetail>, DataError>;
 }
 
 pub type SharedCatalogData = Arc<dyn CatalogData>;

@@ -35,3 +35,77 @@ pub struct TypeListing {
     /// Marker of the next page, if there is one.
     pub next_marker: Option<String>,
 }
+
+/// One version of an artifact's sequence, for the version selector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionLink {
+    pub version: String,
+    pub current: bool,
+}
+
+/// A blob as the detail page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlobInfo {
+    /// `template`, or `nested_templates/net.yaml` for a dict entry.
+    pub label: String,
+    pub size: Option<u64>,
+    pub content_type: Option<String>,
+    pub md5: Option<String>,
+    pub sha256: Option<String>,
+    pub external: bool,
+    /// Where the download link points (the API path or the external URL).
+    pub href: String,
+}
+
+/// An artifact another one refers to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactRef {
+    pub type_name: String,
+    pub name: String,
+    pub version: String,
+}
+
+/// One dependency edge as the page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DependencyInfo {
+    pub field: String,
+    /// What was asked for: a name and requirement, a URL or an exact link.
+    pub requirement: String,
+    /// `resolved`, `missing`, `no_matching_version`, `not_visible`, `external`.
+    pub status: String,
+    pub target: Option<ArtifactRef>,
+    pub implicit: bool,
+}
+
+/// Everything the detail page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactDetail {
+    pub id: String,
+    pub type_name: String,
+    pub type_display_name: String,
+    pub name: String,
+    pub version: String,
+    pub status: String,
+    pub owner: String,
+    /// The Markdown description, rendered and sanitised on the server.
+    pub description_html: String,
+    pub icon_url: Option<String>,
+    pub license: Option<String>,
+    pub license_url: Option<String>,
+    pub provided_by: Vec<(String, String)>,
+    pub supported_by: Vec<(String, String)>,
+    pub release: Vec<String>,
+    pub tags: Vec<String>,
+    pub metadata: Vec<(String, String)>,
+    /// Type-specific fields with a value, as label and text.
+    pub fields: Vec<(String, String)>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub versions: Vec<VersionLink>,
+    pub blobs: Vec<BlobInfo>,
+    /// A command that installs or uses the artifact, for its type.
+    pub install_hint: Option<String>,
+    pub dependencies: Vec<DependencyInfo>,
+    pub dependents: Vec<ArtifactRef>,
+    pub api_url: String,
+}

@@ -7,8 +7,10 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::{SsrMode, path};
 
-use crate::models::{ArtifactCard, TypeListing, TypeSummary};
-use crate::server_fns::{get_type_listing, get_type_summaries};
+use crate::models::{
+    ArtifactCard, ArtifactDetail, ArtifactRef, DependencyInfo, TypeListing, TypeSummary,
+};
+use crate::server_fns::{get_artifact_detail, get_type_listing, get_type_summaries};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -48,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/apps/:type_name") view=TypePage ssr=SsrMode::Async />
+                    <Route path=path!("/apps/:type_name/:name") view=DetailPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -163,15 +166,17 @@ fn TypePage() -> impl IntoView {
             (
                 params.read().get("type_name").unwrap_or_default(),
                 query.read().get("marker"),
+                query.read().get("q").filter(|q| !q.trim().is_empty()),
             )
         },
-        |(type_name, marker)| get_type_listing(type_name, marker),
+        |(type_name, marker, q)| get_type_listing(type_name, marker, q),
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let q = query.read_untracked().get("q").unwrap_or_default();
                 match listing.await {
-                    Ok(Some(listing)) => view! { <Listing listing /> }.into_any(),
+                    Ok(Some(listing)) => view! { <Listing listing q /> }.into_any(),
                     Ok(None) => view! { <NotFound /> }.into_any(),
                     Err(_) => view! { <Unavailable /> }.into_any(),
                 }
@@ -180,15 +185,48 @@ fn TypePage() -> impl IntoView {
     }
 }
 
+/// Percent-encodes one path segment or query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn detail_href(type_name: &str, name: &str, version: &str) -> String {
+    format!(
+        "/apps/{}/{}?version={}",
+        encode(type_name),
+        encode(name),
+        encode(version)
+    )
+}
+
 #[component]
-fn Listing(listing: TypeListing) -> impl IntoView {
+fn Listing(listing: TypeListing, q: String) -> impl IntoView {
     let TypeListing {
         summary,
         artifacts,
         total,
         next_marker,
     } = listing;
-    let next = next_marker.map(|m| format!("/apps/{}?marker={m}", summary.name));
+    let query_part = if q.is_empty() {
+        String::new()
+    } else {
+        format!("&q={}", encode(&q))
+    };
+    let next = next_marker.map(|m| format!("/apps/{}?marker={m}{query_part}", summary.name));
+    let action = format!("/apps/{}", summary.name);
+    let found = if q.is_empty() {
+        plural(total, "public artifact", "public artifacts")
+    } else {
+        format!("{} for “{q}”", plural(total, "match", "matches"))
+    };
     view! {
         <Title text=summary.display_name.clone() />
         <nav class="crumbs" aria-label="Breadcrumb">
@@ -198,9 +236,14 @@ fn Listing(listing: TypeListing) -> impl IntoView {
         </nav>
         <h1>{summary.display_name.clone()}</h1>
         <p class="desc">{summary.description}</p>
-        <p class="total">{format!("{total} public")}</p>
+        <form class="search" method="get" action=action role="search">
+            <label for="q">"Search " {summary.display_name.clone()}</label>
+            <input id="q" name="q" type="search" value=q.clone() placeholder="Name, description or tag" />
+            <button type="submit">"Search"</button>
+        </form>
+        <p class="total">{found}</p>
         {if artifacts.is_empty() {
-            view! { <p class="hint">"Nothing published of this type yet."</p> }.into_any()
+            view! { <p class="hint">"Nothing found."</p> }.into_any()
         } else {
             view! {
                 <ul class="cards">
@@ -222,7 +265,7 @@ fn Card(a: ArtifactCard) -> impl IntoView {
         .unwrap_or('?')
         .to_uppercase()
         .to_string();
-    let api = format!("/api/v1/artifacts/{}/{}", a.type_name, a.id);
+    let href = detail_href(&a.type_name, &a.name, &a.version);
     view! {
         <li class="card">
             {match a.icon_url {
@@ -231,7 +274,7 @@ fn Card(a: ArtifactCard) -> impl IntoView {
             }}
             <div>
                 <h2>
-                    <a href=api>{a.name}</a>
+                    <a href=href>{a.name}</a>
                     " "
                     <span class="version">{a.version}</span>
                 </h2>
@@ -243,6 +286,227 @@ fn Card(a: ArtifactCard) -> impl IntoView {
                     {a.tags.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}
                 </ul>
             </div>
+        </li>
+    }
+}
+
+#[component]
+fn DetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let detail = Resource::new(
+        move || {
+            (
+                params.read().get("type_name").unwrap_or_default(),
+                params.read().get("name").unwrap_or_default(),
+                query.read().get("version").filter(|v| !v.is_empty()),
+            )
+        },
+        |(type_name, name, version)| get_artifact_detail(type_name, name, version),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(Some(d)) => view! { <Detail d /> }.into_any(),
+                    Ok(None) => view! { <NotFound /> }.into_any(),
+                    Err(_) => view! { <Unavailable /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn human_size(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut size = n as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit < UNITS.len() - 1 {
+        size /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{size:.1} {}", UNITS[unit])
+    }
+}
+
+fn ref_link(r: &ArtifactRef) -> impl IntoView + use<> {
+    let href = detail_href(&r.type_name, &r.name, &r.version);
+    let text = format!("{} {}", r.name, r.version);
+    view! { <a href=href>{text}</a> }
+}
+
+fn pairs(items: Vec<(String, String)>) -> impl IntoView {
+    items
+        .into_iter()
+        .map(|(k, v)| {
+            let link = v.starts_with("http://") || v.starts_with("https://");
+            view! {
+                <dt>{k}</dt>
+                <dd>
+                    {if link {
+                        let href = v.clone();
+                        view! { <a href=href rel="nofollow noopener">{v}</a> }.into_any()
+                    } else {
+                        view! { <span>{v}</span> }.into_any()
+                    }}
+                </dd>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+fn Detail(d: ArtifactDetail) -> impl IntoView {
+    let initial = d
+        .name
+        .chars()
+        .next()
+        .unwrap_or('?')
+        .to_uppercase()
+        .to_string();
+    let type_href = format!("/apps/{}", d.type_name);
+    let title = format!("{} {}", d.name, d.version);
+    let versions = d.versions.clone();
+    let name_for_versions = d.name.clone();
+    let type_for_versions = d.type_name.clone();
+    let mut facts: Vec<(String, String)> = Vec::new();
+    facts.push(("Type".into(), d.type_display_name.clone()));
+    facts.push(("Owner".into(), d.owner.clone()));
+    if let Some(l) = &d.license {
+        facts.push(("License".into(), l.clone()));
+    }
+    if let Some(u) = &d.license_url {
+        facts.push(("License text".into(), u.clone()));
+    }
+    for (k, v) in &d.provided_by {
+        facts.push((format!("Provided by ({k})"), v.clone()));
+    }
+    for (k, v) in &d.supported_by {
+        facts.push((format!("Supported by ({k})"), v.clone()));
+    }
+    if !d.release.is_empty() {
+        facts.push(("Releases".into(), d.release.join(", ")));
+    }
+    facts.push(("Published".into(), d.created_at.clone()));
+    facts.push(("Updated".into(), d.updated_at.clone()));
+    facts.extend(d.fields.clone());
+    view! {
+        <Title text=title />
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href="/">"Catalog"</a>
+            " / "
+            <a href=type_href>{d.type_display_name.clone()}</a>
+            " / "
+            <span aria-current="page">{d.name.clone()}</span>
+        </nav>
+        <article class="detail">
+            <header class="detail-head">
+                {match d.icon_url.clone() {
+                    Some(src) => view! { <img class="icon large" src=src alt="" width="64" height="64" /> }.into_any(),
+                    None => view! { <span class="icon large placeholder" aria-hidden="true">{initial}</span> }.into_any(),
+                }}
+                <div>
+                    <h1>{d.name.clone()} " " <span class="version">{d.version.clone()}</span></h1>
+                    {(d.status != "active").then(|| view! { <p class="badge">{d.status.clone()}</p> })}
+                    <ul class="tags">{d.tags.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view()}</ul>
+                </div>
+            </header>
+            <div class="detail-body">
+                <section class="description" inner_html=d.description_html.clone()></section>
+                <aside class="facts">
+                    <h2>"Versions"</h2>
+                    <ul class="versions">
+                        {versions
+                            .into_iter()
+                            .map(|v| {
+                                let href = detail_href(&type_for_versions, &name_for_versions, &v.version);
+                                let current = v.current.then_some("page");
+                                view! { <li><a href=href aria-current=current>{v.version}</a></li> }
+                            })
+                            .collect_view()}
+                    </ul>
+                    <h2>"Details"</h2>
+                    <dl>{pairs(facts)}</dl>
+                    {(!d.metadata.is_empty()).then(|| view! {
+                        <h2>"Metadata"</h2>
+                        <dl>{pairs(d.metadata.clone())}</dl>
+                    })}
+                </aside>
+            </div>
+            {d.install_hint.clone().map(|hint| view! {
+                <section>
+                    <h2>"Install"</h2>
+                    <pre><code>{hint}</code></pre>
+                </section>
+            })}
+            <section>
+                <h2>"Files"</h2>
+                {if d.blobs.is_empty() {
+                    view! { <p class="hint">"No files."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="blobs">
+                            <thead><tr><th scope="col">"File"</th><th scope="col">"Size"</th><th scope="col">"Checksums"</th></tr></thead>
+                            <tbody>
+                                {d.blobs.iter().cloned().map(|b| view! {
+                                    <tr>
+                                        <td>
+                                            <a href=b.href.clone() rel="nofollow">{b.label.clone()}</a>
+                                            {b.external.then(|| view! { " " <span class="muted">"(external)"</span> })}
+                                        </td>
+                                        <td>{b.size.map(human_size).unwrap_or_else(|| "—".into())}</td>
+                                        <td class="sums">
+                                            {b.md5.map(|m| view! { <div>"MD5 " <code>{m}</code></div> })}
+                                            {b.sha256.map(|m| view! { <div>"SHA-256 " <code>{m}</code></div> })}
+                                        </td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }}
+            </section>
+            <section>
+                <h2>"Dependencies"</h2>
+                {if d.dependencies.is_empty() {
+                    view! { <p class="hint">"None."</p> }.into_any()
+                } else {
+                    view! { <ul class="deps">{d.dependencies.iter().cloned().map(dependency).collect_view()}</ul> }.into_any()
+                }}
+                <h2>"Used by"</h2>
+                {if d.dependents.is_empty() {
+                    view! { <p class="hint">"Nothing in the catalog depends on it."</p> }.into_any()
+                } else {
+                    view! { <ul class="deps">{d.dependents.iter().map(|r| view! { <li>{ref_link(r)}</li> }).collect_view()}</ul> }.into_any()
+                }}
+            </section>
+            <p class="api"><a href=d.api_url.clone()>"This artifact in the API (JSON)"</a></p>
+        </article>
+    }
+}
+
+fn dependency(dep: DependencyInfo) -> impl IntoView {
+    let status = match dep.status.as_str() {
+        "resolved" => "",
+        "missing" => "not in the catalog",
+        "no_matching_version" => "no matching version",
+        "not_visible" => "not public",
+        "external" => "external",
+        other => other,
+    }
+    .to_owned();
+    view! {
+        <li>
+            {match dep.target {
+                Some(t) => ref_link(&t).into_any(),
+                None => view! { <span>{dep.requirement.clone()}</span> }.into_any(),
+            }}
+            {(!status.is_empty()).then(|| view! { " " <span class="badge">{status}</span> })}
+            {dep.implicit.then(|| view! { " " <span class="muted">"(implied)"</span> })}
+            " " <span class="muted">{dep.field}</span>
         </li>
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::models::{TypeListing, TypeSummary};
+use crate::models::{ArtifactDetail, TypeListing, TypeSummary};
 
 #[cfg(feature = "ssr")]
 fn catalog() -> Result<crate::data::SharedCatalogData, ServerFnError> {
@@ -11,21 +11,36 @@ fn catalog() -> Result<crate::data::SharedCatalogData, ServerFnError> {
         .ok_or_else(|| ServerFnError::new("the catalog is not available"))
 }
 
+#[cfg(feature = "ssr")]
+fn unavailable(_: crate::data::DataError) -> ServerFnError {
+    ServerFnError::new("the catalog is not available")
+}
+
 #[server(prefix = "/_server")]
 pub async fn get_type_summaries() -> Result<Vec<TypeSummary>, ServerFnError> {
-    catalog()?
-        .type_summaries()
-        .await
-        .map_err(|_| ServerFnError::new("the catalog is not available"))
+    catalog()?.type_summaries().await.map_err(unavailable)
 }
 
 #[server(prefix = "/_server")]
 pub async fn get_type_listing(
     type_name: String,
     marker: Option<String>,
+    query: Option<String>,
 ) -> Result<Option<TypeListing>, ServerFnError> {
     catalog()?
-        .public_listing(&type_name, marker)
+        .public_listing(&type_name, marker, query)
         .await
-        .map_err(|_| ServerFnError::new("the catalog is not available"))
+        .map_err(unavailable)
+}
+
+#[server(prefix = "/_server")]
+pub async fn get_artifact_detail(
+    type_name: String,
+    name: String,
+    version: Option<String>,
+) -> Result<Option<ArtifactDetail>, ServerFnError> {
+    catalog()?
+        .artifact_detail(&type_name, &name, version)
+        .await
+        .map_err(unavailable)
 }

@@ -87,6 +87,8 @@ async function openPage({ javaScriptEnabled = true, width = 1280, height = 800 }
     // Without JavaScript chromium refuses the <link rel="modulepreload"> of
     // the bundle, reporting it as blocked by CSP: that is the point.
     if (!javaScriptEnabled && why === 'csp' && r.resourceType() === 'script') return;
+    // A navigation cancels the browser's own favicon fetch: not a page fault.
+    if (why === 'net::ERR_ABORTED' && new URL(r.url()).pathname === '/favicon.svg') return;
     problems.failedRequests.push(`${r.method()} ${r.url()}: ${why}`);
   });
   page.on('response', (r) => {
@@ -162,10 +164,10 @@ async function checkListing(page) {
     !text.includes(seeded.privateArtifact.name),
     `the private artifact "${seeded.privateArtifact.name}" must not be listed`,
   );
-  assert.equal((await page.locator('.total').innerText()).trim(), '1 public');
+  assert.equal((await page.locator('.total').innerText()).trim(), '1 public artifact');
 }
 
-describe('catalog pages', { timeout: TIMEOUT * 4 }, () => {
+describe('catalog pages', { timeout: TIMEOUT * 6 }, () => {
   test('anonymous visitor with JavaScript: home → heat templates, hydrated', { timeout: TIMEOUT }, async () => {
     const { context, page, problems, responses } = await openPage();
     try {
@@ -200,6 +202,52 @@ describe('catalog pages', { timeout: TIMEOUT * 4 }, () => {
       await context.close();
     }
   });
+
+  for (const javaScriptEnabled of [true, false]) {
+    test(`visitor searches and opens an app (${javaScriptEnabled ? 'with' : 'without'} JavaScript)`, { timeout: TIMEOUT }, async () => {
+      const { context, page, problems, responses } = await openPage({ javaScriptEnabled });
+      try {
+        const res = await page.goto('/apps/heat_templates');
+        assert.equal(res.status(), 200);
+        if (javaScriptEnabled) await waitForHydration(page, responses);
+        // The search form works as a plain GET form, and the URL carries the query.
+        await page.fill('#q', seeded.publicArtifact.name.toUpperCase());
+        await Promise.all([page.waitForURL(/[?&]q=/), page.press('#q', 'Enter')]);
+        assert.match(page.url(), new RegExp(`q=${seeded.publicArtifact.name.toUpperCase()}`));
+        await page.locator('li.card').first().waitFor();
+        assert.equal(await page.locator('li.card').count(), 1);
+        assert.match((await page.locator('.total').innerText()).trim(), /^1 match for/);
+        // No match for the private one.
+        await page.goto(`/apps/heat_templates?q=${encodeURIComponent(seeded.privateArtifact.name)}`);
+        assert.match((await page.locator('.total').innerText()).trim(), /^0 matches/);
+
+        await page.goto('/apps/heat_templates');
+        if (javaScriptEnabled) await waitForHydration(page, responses);
+        await Promise.all([
+          page.waitForURL(`**/apps/heat_templates/${seeded.publicArtifact.name}?version=*`),
+          page.locator('li.card h2 a').first().click(),
+        ]);
+        await page.locator('article.detail h1').waitFor();
+        const h1 = (await page.locator('article.detail h1').innerText()).trim();
+        assert.ok(h1.startsWith(seeded.publicArtifact.name), h1);
+        const download = page.locator('table.blobs a').first();
+        assert.equal((await download.innerText()).trim(), 'template');
+        assert.match(await download.getAttribute('href'), /^\/api\/v1\/artifacts\/heat_templates\/[0-9a-f-]+\/template$/);
+        assert.match(await page.locator('pre code').innerText(), /openstack stack create/);
+        // The download link serves the uploaded file.
+        const href = await download.getAttribute('href');
+        const blob = await page.request.get(href);
+        assert.equal(blob.status(), 200);
+        assert.ok(blob.headers()['x-openstack-glare-content-sha256']);
+        // An unknown app is a real 404 page.
+        const missing = await page.goto('/apps/heat_templates/no-such-app');
+        assert.equal(missing.status(), 404);
+        assertNoProblems(problems, { allowConsole: [/status of 404/] });
+      } finally {
+        await context.close();
+      }
+    });
+  }
 
   test('anonymous visitor without JavaScript: server-rendered pages and links', { timeout: TIMEOUT }, async () => {
     const { context, page, problems, responses } = await openPage({ javaScriptEnabled: false });

@@ -288,14 +288,9 @@ async fn demo(catalog: &Catalog, data: &std::path::Path) -> anyhow::Result<()> {
     let murano_dir = data.join("murano");
     if murano_dir.is_dir() {
         let bar = progress_bar("packages");
-        let report = import::import_murano(
-            catalog,
-            "openstack",
-            &[murano_dir],
-            true,
-            &report_to(&bar),
-        )
-        .await;
+        let report =
+            import::import_murano(catalog, "openstack", &[murano_dir], true, &report_to(&bar))
+                .await;
         bar.finish_and_clear();
         print_report("Murano packages", &report);
     }
@@ -447,8 +442,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             ensure_tenant(db, &tenant).await?;
             let bar = progress_bar("packages");
             let report =
-                import::import_murano(&catalog, &tenant, &paths, public, &report_to(&bar))
-                .await;
+                import::import_murano(&catalog, &tenant, &paths, public, &report_to(&bar)).await;
             bar.finish_and_clear();
             print_report("packages", &report);
             if !report.failed.is_empty() {

@@ -2,12 +2,15 @@
 //! rendered for anonymous visitors until sign-in arrives with the website.
 
 use app::data::{CatalogData, DataError};
-use app::models::{ArtifactCard, TypeListing, TypeSummary};
+use app::models::{
+    ArtifactCard, ArtifactDetail, ArtifactRef, BlobInfo, DependencyInfo, TypeListing, TypeSummary,
+    VersionLink,
+};
 use serde_json::Value;
 
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::services::{Catalog, list};
+use crate::services::{Catalog, deps, list};
 
 pub struct PageData {
     pub catalog: Catalog,
@@ -96,6 +99,7 @@ impl CatalogData for PageData {
         &self,
         type_name: &str,
         marker: Option<String>,
+        query: Option<String>,
     ) -> Result<Option<TypeListing>, DataError> {
         let Some(summary) = self.summary(type_name).await.map_err(log)? else {
             return Ok(None);
@@ -104,9 +108,12 @@ impl CatalogData for PageData {
         if let Some(m) = marker {
             params.push(("marker".to_owned(), m));
         }
+        if let Some(q) = query {
+            params.push(("q".to_owned(), q));
+        }
         let page = match list::list(&self.catalog, &Caller::Anonymous, type_name, &params).await {
             Ok(p) => p,
-            // A stale or foreign marker: the listing has no such page.
+            // A stale or foreign marker, or a query too long: no such page.
             Err(AppError::BadRequest(_)) => return Ok(None),
             Err(e) => return Err(log(e)),
         };
@@ -123,5 +130,292 @@ impl CatalogData for PageData {
             artifacts: page.artifacts.iter().map(card).collect(),
             next_marker,
         }))
+    }
+
+    async fn artifact_detail(
+        &self,
+        type_name: &str,
+        name: &str,
+        version: Option<String>,
+    ) -> Result<Option<ArtifactDetail>, DataError> {
+        self.detail(type_name, name, version).await.map_err(log)
+    }
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(", "),
+        Value::Object(o) => o
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", text_of(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn dict_pairs(v: &Value) -> Vec<(String, String)> {
+    v.as_object()
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), text_of(v))).collect())
+        .unwrap_or_default()
+}
+
+/// Markdown to HTML, then sanitised: no scripts, no event handlers, no
+/// `javascript:` links (ammonia's defaults), links get `rel="noopener
+/// noreferrer"`.
+pub fn render_markdown(text: &str) -> String {
+    let mut html = String::new();
+    let options =
+        pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
+    pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new_ext(text, options));
+    ammonia::clean(&html)
+}
+
+/// How to use an artifact of this type, from its fields.
+fn install_hint(v: &Value) -> Option<String> {
+    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let name = s("name");
+    let q = |x: &str| format!("'{}'", x.replace('\'', "'\\''"));
+    match s("type_name").as_str() {
+        "images" => {
+            let mut cmd = String::from("openstack image create");
+            if !s("disk_format").is_empty() {
+                cmd.push_str(&format!(" --disk-format {}", s("disk_format")));
+            }
+            if !s("container_format").is_empty() {
+                cmd.push_str(&format!(" --container-format {}", s("container_format")));
+            }
+            if let Some(n) = v.get("min_ram").and_then(Value::as_i64) {
+                cmd.push_str(&format!(" --min-ram {n}"));
+            }
+            if let Some(n) = v.get("min_disk").and_then(Value::as_i64) {
+                cmd.push_str(&format!(" --min-disk {n}"));
+            }
+            Some(format!("{cmd} --file <downloaded image> {}", q(&name)))
+        }
+        "murano_packages" => Some(format!("murano package-import {}", q(&name))),
+        "bundles" => {
+            let package = s("package_name");
+            Some(format!(
+                "murano bundle-import {}",
+                q(if package.is_empty() { &name } else { &package })
+            ))
+        }
+        "heat_templates" => Some(format!(
+            "openstack stack create --template <downloaded template> {}",
+            q(&name)
+        )),
+        "tosca_templates" => Some(
+            "heat-translator --template-file <downloaded template> --template-type tosca"
+                .to_owned(),
+        ),
+        "heat_environments" => {
+            Some("openstack stack create --environment <downloaded environment> …".to_owned())
+        }
+        _ => None,
+    }
+}
+
+impl PageData {
+    async fn detail(
+        &self,
+        type_name: &str,
+        name: &str,
+        version: Option<String>,
+    ) -> Result<Option<ArtifactDetail>, AppError> {
+        let Some(ty) = self.catalog.types.get(type_name) else {
+            return Ok(None);
+        };
+        let anonymous = Caller::Anonymous;
+        let mut params = vec![
+            ("name".to_owned(), format!("eq:{name}")),
+            ("sort".to_owned(), "version:desc".to_owned()),
+            ("limit".to_owned(), "1".to_owned()),
+        ];
+        match version {
+            Some(v) => params.push(("version".to_owned(), format!("eq:{v}"))),
+            None => params.push(("version".to_owned(), "latest".to_owned())),
+        }
+        let page = match list::list(&self.catalog, &anonymous, type_name, &params).await {
+            Ok(p) => p,
+            Err(AppError::BadRequest(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(v) = page.artifacts.into_iter().next() else {
+            return Ok(None);
+        };
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+        let id = s("id");
+        let owner = s("owner");
+
+        let versions_page = list::list(
+            &self.catalog,
+            &anonymous,
+            type_name,
+            &[
+                ("name".to_owned(), format!("eq:{name}")),
+                ("owner".to_owned(), format!("eq:{owner}")),
+                ("sort".to_owned(), "version:desc".to_owned()),
+                ("limit".to_owned(), "100".to_owned()),
+            ],
+        )
+        .await?;
+        let current = s("version");
+        let versions = versions_page
+            .artifacts
+            .iter()
+            .filter_map(|a| a.get("version").and_then(Value::as_str))
+            .map(|ver| VersionLink {
+                version: ver.to_owned(),
+                current: ver == current,
+            })
+            .collect();
+
+        let mut blobs = Vec::new();
+        for (field, def) in &ty.blobs {
+            if field == "icon" {
+                continue;
+            }
+            let entries: Vec<(String, &Value)> = match v.get(field) {
+                Some(Value::Object(o)) if def.dict => {
+                    o.iter().map(|(k, b)| (format!("{field}/{k}"), b)).collect()
+                }
+                Some(b @ Value::Object(_)) => vec![(field.clone(), b)],
+                _ => vec![],
+            };
+            for (label, b) in entries {
+                let external = b.get("external").and_then(Value::as_bool).unwrap_or(false);
+                let url = b.get("url").and_then(Value::as_str).unwrap_or("");
+                blobs.push(BlobInfo {
+                    label,
+                    size: b.get("size").and_then(Value::as_u64),
+                    content_type: b
+                        .get("content_type")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    md5: b.get("md5").and_then(Value::as_str).map(str::to_owned),
+                    sha256: b.get("sha256").and_then(Value::as_str).map(str::to_owned),
+                    external,
+                    href: if external {
+                        url.to_owned()
+                    } else {
+                        format!("/api/v1{url}")
+                    },
+                });
+            }
+        }
+
+        let graph = deps::graph(&self.catalog, &anonymous, type_name, &id).await?;
+        let dependencies = graph
+            .edges
+            .iter()
+            .filter(|e| e.from == id)
+            .map(|e| DependencyInfo {
+                field: e.field.clone(),
+                requirement: match &e.requirement {
+                    Value::Object(o) => {
+                        let n = o.get("name").and_then(Value::as_str).unwrap_or("");
+                        match o
+                            .get("version")
+                            .and_then(Value::as_str)
+                            .filter(|r| !r.is_empty())
+                        {
+                            Some(r) => format!("{n} {r}"),
+                            None => n.to_owned(),
+                        }
+                    }
+                    other => text_of(other),
+                },
+                status: serde_json::to_value(e.status)
+                    .ok()
+                    .and_then(|s| s.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                target: e.to.as_ref().map(|t| ArtifactRef {
+                    type_name: t.type_name.clone(),
+                    name: t.name.clone(),
+                    version: t.version.clone(),
+                }),
+                implicit: e.implicit,
+            })
+            .collect();
+        let dependents = deps::dependents(&self.catalog, &anonymous, type_name, &id)
+            .await?
+            .into_iter()
+            .map(|(n, _)| ArtifactRef {
+                type_name: n.type_name,
+                name: n.name,
+                version: n.version,
+            })
+            .collect();
+
+        let fields = ty
+            .def
+            .fields
+            .keys()
+            .filter_map(|k| {
+                let text = text_of(v.get(k)?);
+                (!text.is_empty()).then(|| (k.replace('_', " "), text))
+            })
+            .collect();
+        let card = card(&v);
+        Ok(Some(ArtifactDetail {
+            id: id.clone(),
+            type_name: type_name.to_owned(),
+            type_display_name: ty.def.display_name.clone(),
+            name: s("name"),
+            version: current,
+            status: s("status"),
+            owner,
+            description_html: render_markdown(
+                v.get("description").and_then(Value::as_str).unwrap_or(""),
+            ),
+            icon_url: card.icon_url,
+            license: v.get("license").and_then(Value::as_str).map(str::to_owned),
+            license_url: v
+                .get("license_url")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            provided_by: v.get("provided_by").map(dict_pairs).unwrap_or_default(),
+            supported_by: v.get("supported_by").map(dict_pairs).unwrap_or_default(),
+            release: v
+                .get("release")
+                .and_then(Value::as_array)
+                .map(|r| {
+                    r.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            tags: card.tags,
+            metadata: v.get("metadata").map(dict_pairs).unwrap_or_default(),
+            fields,
+            created_at: s("created_at").get(..10).unwrap_or_default().to_owned(),
+            updated_at: s("updated_at").get(..10).unwrap_or_default().to_owned(),
+            versions,
+            blobs,
+            install_hint: install_hint(&v),
+            dependencies,
+            dependents,
+            api_url: format!("/api/v1/artifacts/{type_name}/{id}"),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_markdown;
+
+    #[test]
+    fn markdown_is_rendered_and_sanitised() {
+        let html = render_markdown(
+            "**bold** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        );
+        assert!(html.contains("<strong>bold</strong>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
     }
 }

@@ -40,7 +40,8 @@ fn body(v: Value) -> ArtifactBody {
 ///
 /// Filters are `field=[and:|or:][op:]value` with `eq, neq, gt, gte, lt, lte,
 /// in, like`; `version=latest`, `version=spec:<requirement>`; `tags=a,b`,
-/// `tags-any=a,b`; `metadata.<key>=value`. `sort=k1:asc,k2:desc`; `limit`
+/// `tags-any=a,b`; `metadata.<key>=value`; `q=<text>` (in the name or the
+/// description, or a tag). `sort=k1:asc,k2:desc`; `limit`
 /// (default 25, max 1000); `marker=<id>`.
 #[utoipa::path(
     get, path = "/api/v1/artifacts/{type_name}", tag = "artifacts", operation_id = "artifact_list",

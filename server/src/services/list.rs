@@ -124,6 +124,9 @@ enum Filter {
     NoPrerelease,
     TagsAll(Vec<String>),
     TagsAny(Vec<String>),
+    /// Free text: in the name or the description (case-insensitive), or
+    /// equal to a tag.
+    Text(String),
 }
 
 #[derive(Debug, Default)]
@@ -281,6 +284,28 @@ impl Filter {
                     Expr::col((Alias::new("p"), Alias::new("str_value"))).is_in(tags.clone()),
                 );
                 Expr::exists(q)
+            }
+            Filter::Text(text) => {
+                let escaped: String = text
+                    .to_lowercase()
+                    .chars()
+                    .flat_map(|c| match c {
+                        '%' | '_' | '\\' => vec!['\\', c],
+                        c => vec![c],
+                    })
+                    .collect();
+                let pattern = format!("%{escaped}%");
+                let like = |c: &str| {
+                    Expr::expr(Func::lower(Expr::expr(col(t, c))))
+                        .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+                };
+                let mut q = prop_subquery(t, "tags", Some(""));
+                q.and_where(Expr::col((Alias::new("p"), Alias::new("str_value"))).eq(text.clone()));
+                Condition::any()
+                    .add(like("name"))
+                    .add(like("description"))
+                    .add(Expr::exists(q))
+                    .into()
             }
         }
     }
@@ -638,6 +663,16 @@ fn parse_filters(
                         .filter(|t| !t.is_empty())
                         .collect(),
                 ));
+                continue;
+            }
+            "q" => {
+                let text = raw.trim();
+                if text.chars().count() > 200 {
+                    return Err(bad_request("'q' is at most 200 characters"));
+                }
+                if !text.is_empty() {
+                    filters.all.push(Filter::Text(text.to_owned()));
+                }
                 continue;
             }
             "tags-any" => {
