@@ -17,6 +17,8 @@ pub struct ArtifactCard {
     pub id: String,
     pub type_name: String,
     pub name: String,
+    /// What to call it: the display name where the type has one, else the name.
+    pub title: String,
     pub version: String,
     pub description: Option<String>,
     pub owner: String,
@@ -84,6 +86,8 @@ pub struct ArtifactDetail {
     pub type_name: String,
     pub type_display_name: String,
     pub name: String,
+    /// The display name where the type has one, else the name.
+    pub title: String,
     pub version: String,
     pub status: String,
     pub owner: String,

@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/apps") view=TypePage ssr=SsrMode::Async />
                     <Route path=path!("/apps/:type_name") view=TypePage ssr=SsrMode::Async />
                     <Route path=path!("/apps/:type_name/:name") view=DetailPage ssr=SsrMode::Async />
                 </Routes>
@@ -109,17 +110,35 @@ fn Unavailable() -> impl IntoView {
 #[component]
 fn HomePage() -> impl IntoView {
     let summaries = Resource::new(|| (), |_| get_type_summaries());
+    let recent = Resource::new(|| (), |_| get_type_listing("all".to_owned(), None, None));
     view! {
         <Title text="" />
         <section class="hero">
             <h1>"Applications and artifacts for OpenStack clouds"</h1>
             <p>"Murano packages, Glance images, Heat and TOSCA templates: browse what is published."</p>
+            <form class="search" method="get" action="/apps/all" role="search">
+                <label for="q">"Search the catalog"</label>
+                <input id="q" name="q" type="search" placeholder="Name, description or tag" />
+                <button type="submit">"Search"</button>
+            </form>
         </section>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match summaries.await {
-                    Ok(types) => view! { <TypeTiles types /> }.into_any(),
-                    Err(_) => view! { <Unavailable /> }.into_any(),
+                match (summaries.await, recent.await) {
+                    (Ok(types), Ok(recent)) => {
+                        let recent: Vec<ArtifactCard> =
+                            recent.map(|l| l.artifacts.into_iter().take(6).collect()).unwrap_or_default();
+                        view! {
+                            <TypeTiles types />
+                            {(!recent.is_empty()).then(|| view! {
+                                <h2>"Recently added"</h2>
+                                <ul class="cards">{recent.into_iter().map(|a| view! { <Card a /> }).collect_view()}</ul>
+                                <a class="next" href="/apps/all">"Browse all apps"</a>
+                            })}
+                        }
+                            .into_any()
+                    }
+                    _ => view! { <Unavailable /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -164,7 +183,11 @@ fn TypePage() -> impl IntoView {
     let listing = Resource::new(
         move || {
             (
-                params.read().get("type_name").unwrap_or_default(),
+                // `/apps` lists every type.
+                params
+                    .read()
+                    .get("type_name")
+                    .unwrap_or_else(|| "all".to_owned()),
                 query.read().get("marker"),
                 query.read().get("q").filter(|q| !q.trim().is_empty()),
             )
@@ -274,7 +297,7 @@ fn Card(a: ArtifactCard) -> impl IntoView {
             }}
             <div>
                 <h2>
-                    <a href=href>{a.name}</a>
+                    <a href=href>{a.title}</a>
                     " "
                     <span class="version">{a.version}</span>
                 </h2>
@@ -368,7 +391,7 @@ fn Detail(d: ArtifactDetail) -> impl IntoView {
         .to_uppercase()
         .to_string();
     let type_href = format!("/apps/{}", d.type_name);
-    let title = format!("{} {}", d.name, d.version);
+    let title = format!("{} {}", d.title, d.version);
     let versions = d.versions.clone();
     let name_for_versions = d.name.clone();
     let type_for_versions = d.type_name.clone();
@@ -400,7 +423,7 @@ fn Detail(d: ArtifactDetail) -> impl IntoView {
             " / "
             <a href=type_href>{d.type_display_name.clone()}</a>
             " / "
-            <span aria-current="page">{d.name.clone()}</span>
+            <span aria-current="page">{d.title.clone()}</span>
         </nav>
         <article class="detail">
             <header class="detail-head">
@@ -409,7 +432,8 @@ fn Detail(d: ArtifactDetail) -> impl IntoView {
                     None => view! { <span class="icon large placeholder" aria-hidden="true">{initial}</span> }.into_any(),
                 }}
                 <div>
-                    <h1>{d.name.clone()} " " <span class="version">{d.version.clone()}</span></h1>
+                    <h1>{d.title.clone()} " " <span class="version">{d.version.clone()}</span></h1>
+                    {(d.title != d.name).then(|| view! { <p class="muted"><code>{d.name.clone()}</code></p> })}
                     {(d.status != "active").then(|| view! { <p class="badge">{d.status.clone()}</p> })}
                     <ul class="tags">{d.tags.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view()}</ul>
                 </div>

@@ -87,8 +87,10 @@ async function openPage({ javaScriptEnabled = true, width = 1280, height = 800 }
     // Without JavaScript chromium refuses the <link rel="modulepreload"> of
     // the bundle, reporting it as blocked by CSP: that is the point.
     if (!javaScriptEnabled && why === 'csp' && r.resourceType() === 'script') return;
-    // A navigation cancels the browser's own favicon fetch: not a page fault.
-    if (why === 'net::ERR_ABORTED' && new URL(r.url()).pathname === '/favicon.svg') return;
+    // A navigation cancels what the previous page was still fetching (its
+    // favicon, the preloaded bundle): not a fault of the page. Errors from
+    // the server show up as HTTP statuses below.
+    if (why === 'net::ERR_ABORTED' && r.resourceType() !== 'document') return;
     problems.failedRequests.push(`${r.method()} ${r.url()}: ${why}`);
   });
   page.on('response', (r) => {
@@ -219,6 +221,7 @@ describe('catalog pages', { timeout: TIMEOUT * 6 }, () => {
         assert.match((await page.locator('.total').innerText()).trim(), /^1 match for/);
         // No match for the private one.
         await page.goto(`/apps/heat_templates?q=${encodeURIComponent(seeded.privateArtifact.name)}`);
+        if (javaScriptEnabled) await waitForHydration(page, responses);
         assert.match((await page.locator('.total').innerText()).trim(), /^0 matches/);
 
         await page.goto('/apps/heat_templates');
@@ -242,6 +245,7 @@ describe('catalog pages', { timeout: TIMEOUT * 6 }, () => {
         // An unknown app is a real 404 page.
         const missing = await page.goto('/apps/heat_templates/no-such-app');
         assert.equal(missing.status(), 404);
+        if (javaScriptEnabled) await waitForHydration(page, responses);
         assertNoProblems(problems, { allowConsole: [/status of 404/] });
       } finally {
         await context.close();

@@ -41,6 +41,12 @@ fn card(v: &Value) -> ArtifactCard {
         id: s("id"),
         type_name: s("type_name"),
         name: s("name"),
+        title: v
+            .get("display_name")
+            .and_then(Value::as_str)
+            .filter(|t| !t.trim().is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| s("name")),
         version: s("version"),
         description: v
             .get("description")
@@ -64,6 +70,21 @@ fn card(v: &Value) -> ArtifactCard {
 
 impl PageData {
     async fn summary(&self, name: &str) -> Result<Option<TypeSummary>, AppError> {
+        if name == crate::types::registry::ALL {
+            let page = list::list(
+                &self.catalog,
+                &Caller::Anonymous,
+                name,
+                &[("limit".into(), "1".into())],
+            )
+            .await?;
+            return Ok(Some(TypeSummary {
+                name: name.to_owned(),
+                display_name: "All apps".to_owned(),
+                description: "Every public artifact, of every type.".to_owned(),
+                public_count: page.total_count,
+            }));
+        }
         let Some(ty) = self.catalog.types.get(name) else {
             return Ok(None);
         };
@@ -365,6 +386,7 @@ impl PageData {
             type_name: type_name.to_owned(),
             type_display_name: ty.def.display_name.clone(),
             name: s("name"),
+            title: card.title.clone(),
             version: current,
             status: s("status"),
             owner,
