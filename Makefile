@@ -21,7 +21,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 NPM_CACHE := $(HOME)/.cache/appcat-npm
 
 .PHONY: run serve build site tools tool-wasm tool-bindgen tool-e2e test test-sqlite test-postgres \
-        test-e2e screenshots lint bench tool-oha clean
+        test-e2e test-glareclient screenshots lint bench tool-oha clean
 
 ## Tools ---------------------------------------------------------------------
 
@@ -70,7 +70,7 @@ serve:
 
 ## Tests ---------------------------------------------------------------------
 
-test: lint test-sqlite test-postgres test-e2e
+test: lint test-sqlite test-postgres test-e2e test-glareclient
 
 lint:
 	cargo fmt --all -- --check
@@ -92,6 +92,11 @@ test-postgres:
 # target/screenshots; `make screenshots` refreshes the ones in docs/).
 test-e2e: build tool-e2e
 	cd end2end && LEPTOS_SITE_ROOT=$(CURDIR)/target/site APPCAT_BIN=$(CURDIR)/$(APPCAT) APPCAT_SCREENSHOT_DIR=$(CURDIR)/target/screenshots npm test
+
+# The unmodified OpenStack client (python-glareclient from PyPI) against the
+# real server.
+test-glareclient: build
+	APPCAT_BIN=$(CURDIR)/$(APPCAT) server/tests/compat/glareclient.sh
 
 screenshots: build tool-e2e
 	cd end2end && LEPTOS_SITE_ROOT=$(CURDIR)/target/site APPCAT_BIN=$(CURDIR)/$(APPCAT) APPCAT_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots npm test

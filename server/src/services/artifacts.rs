@@ -161,7 +161,17 @@ pub fn view(ty: &ArtifactType, m: &artifact::Model, blobs: &[artifact_blob::Mode
         json!(m.activated_at.as_ref().map(timestamp)),
     );
     let props = parse_properties(m);
-    for name in ty.fields.keys().chain(ty.links.keys()) {
+    // Unset lists and dicts read as empty, as Glare shows them (clients
+    // append to `tags` without checking for null).
+    for (name, def) in &ty.fields {
+        let unset = match def.kind {
+            crate::types::FieldKind::List => json!([]),
+            crate::types::FieldKind::Dict => json!({}),
+            _ => Value::Null,
+        };
+        out.insert(name.clone(), props.get(name).cloned().unwrap_or(unset));
+    }
+    for name in ty.links.keys() {
         out.insert(
             name.clone(),
             props.get(name).cloned().unwrap_or(Value::Null),

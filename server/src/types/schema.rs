@@ -318,6 +318,18 @@ pub fn type_schema(ty: &ArtifactType) -> Value {
         }
         props.insert(name.clone(), s);
     }
+    // Every property names its Glare type: python-glareclient looks it up
+    // for each field it prints.
+    for (name, prop) in props.iter_mut() {
+        if prop.get("glareType").is_none() {
+            let glare = if name.ends_with("_at") {
+                "DateTime"
+            } else {
+                "String"
+            };
+            prop["glareType"] = json!(glare);
+        }
+    }
     json!({
         "name": ty.def.name,
         "title": format!("Artifact type {} of version {}", ty.def.name, ty.def.version),
