@@ -340,6 +340,13 @@ fn DetailPage() -> impl IntoView {
     }
 }
 
+/// Only links the catalog itself serves or web URLs are rendered as links
+/// (never `javascript:` or `data:`).
+fn safe_href(href: &str) -> Option<String> {
+    (href.starts_with("/api/v1/") || href.starts_with("https://") || href.starts_with("http://"))
+        .then(|| href.to_owned())
+}
+
 fn human_size(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut size = n as f64;
@@ -478,7 +485,9 @@ fn Detail(d: ArtifactDetail) -> impl IntoView {
                                 {d.blobs.iter().cloned().map(|b| view! {
                                     <tr>
                                         <td>
-                                            <a href=b.href.clone() rel="nofollow">{b.label.clone()}</a>
+                                            {safe_href(&b.href)
+                                                .map(|href| view! { <a href=href rel="nofollow">{b.label.clone()}</a> }.into_any())
+                                                .unwrap_or_else(|| view! { <span>{b.label.clone()}</span> }.into_any())}
                                             {b.external.then(|| view! { " " <span class="muted">"(external)"</span> })}
                                         </td>
                                         <td>{b.size.map(human_size).unwrap_or_else(|| "—".into())}</td>

@@ -255,6 +255,7 @@ impl PageData {
             ("sort".to_owned(), "version:desc".to_owned()),
             ("limit".to_owned(), "1".to_owned()),
         ];
+        let version_given = version.clone();
         match version {
             Some(v) => params.push(("version".to_owned(), format!("eq:{v}"))),
             None => params.push(("version".to_owned(), "latest".to_owned())),
@@ -264,7 +265,21 @@ impl PageData {
             Err(AppError::BadRequest(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let Some(v) = page.artifacts.into_iter().next() else {
+        let mut found = page.artifacts.into_iter().next();
+        if found.is_none() && version_given.is_none() {
+            // Only pre-releases published: show the newest of those.
+            let params = vec![
+                ("name".to_owned(), format!("eq:{name}")),
+                ("sort".to_owned(), "version:desc".to_owned()),
+                ("limit".to_owned(), "1".to_owned()),
+            ];
+            found = list::list(&self.catalog, &anonymous, type_name, &params)
+                .await?
+                .artifacts
+                .into_iter()
+                .next();
+        }
+        let Some(v) = found else {
             return Ok(None);
         };
         let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();

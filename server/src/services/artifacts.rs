@@ -454,7 +454,10 @@ fn is_empty(v: Option<&Value>) -> bool {
 }
 
 /// The first field that must be set before activation and is not.
-fn missing_for_activation(ty: &ArtifactType, doc: &Map<String, Value>) -> Option<String> {
+pub(crate) fn missing_for_activation(
+    ty: &ArtifactType,
+    doc: &Map<String, Value>,
+) -> Option<String> {
     let required = ty
         .fields
         .iter()

@@ -119,7 +119,8 @@ async fn claim(
     artifact_id: &str,
     s: &Slot<'_>,
 ) -> AppResult<(artifact_blob::Model, Option<artifact_blob::Model>)> {
-    let now = Utc::now();
+    // Microseconds: what PostgreSQL keeps, so the claim compares equal.
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
     let stale = now - chrono::Duration::seconds(catalog.limits.stale_upload_secs);
     let busy = || {
         conflict(format!(
@@ -221,13 +222,30 @@ async fn release(
     row: &artifact_blob::Model,
     previous: Option<artifact_blob::Model>,
 ) {
+    // Only while this upload still holds the claim: a newer upload that
+    // took over an abandoned claim keeps its blob.
     let result = match previous {
         Some(prev) => {
             let mut a = prev.into_active_model();
             a.status = Set(ACTIVE.to_owned());
-            a.update(&catalog.db).await.map(|_| ())
+            artifact_blob::Entity::update(a)
+                .filter(artifact_blob::Column::Status.eq(SAVING))
+                .filter(artifact_blob::Column::UpdatedAt.eq(row.updated_at))
+                .exec(&catalog.db)
+                .await
+                .map(|_| ())
+                .or_else(|e| {
+                    if matches!(e, sea_orm::DbErr::RecordNotUpdated) {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
         }
-        None => artifact_blob::Entity::delete_by_id(row.id.clone())
+        None => artifact_blob::Entity::delete_many()
+            .filter(artifact_blob::Column::Id.eq(&row.id))
+            .filter(artifact_blob::Column::Status.eq(SAVING))
+            .filter(artifact_blob::Column::UpdatedAt.eq(row.updated_at))
             .exec(&catalog.db)
             .await
             .map(|_| ()),
@@ -309,10 +327,10 @@ where
             a.url = Set(None);
             a.storage_key = Set(Some(storage_key.clone()));
             a.updated_at = Set(Utc::now());
-            if let Err(e) = a.update(&catalog.db).await {
+            if let Err(e) = finish_claim(catalog, &row, a).await {
                 let _ = catalog.store.delete(&storage_key).await;
                 release(catalog, &row, previous).await;
-                return Err(e.into());
+                return Err(e);
             }
             if let Some(old_key) = previous.and_then(|p| p.storage_key)
                 && let Err(e) = catalog.store.delete(&old_key).await
@@ -374,6 +392,26 @@ async fn apply_murano_manifest(
     )
     .await?;
     Ok(())
+}
+
+/// Records a finished upload, only if this upload still holds the claim.
+async fn finish_claim(
+    catalog: &Catalog,
+    row: &artifact_blob::Model,
+    a: artifact_blob::ActiveModel,
+) -> AppResult<()> {
+    artifact_blob::Entity::update(a)
+        .filter(artifact_blob::Column::Status.eq(SAVING))
+        .filter(artifact_blob::Column::UpdatedAt.eq(row.updated_at))
+        .exec(&catalog.db)
+        .await
+        .map(|_| ())
+        .map_err(|e| match e {
+            sea_orm::DbErr::RecordNotUpdated => {
+                conflict("this upload took too long and another one replaced it")
+            }
+            e => e.into(),
+        })
 }
 
 async fn touch(catalog: &Catalog, m: &artifact::Model) -> AppResult<()> {
@@ -498,9 +536,9 @@ pub async fn set_location(
     a.content_type = Set(None);
     a.storage_key = Set(None);
     a.updated_at = Set(Utc::now());
-    if let Err(e) = a.update(&catalog.db).await {
+    if let Err(e) = finish_claim(catalog, &row, a).await {
         release(catalog, &row, previous).await;
-        return Err(e.into());
+        return Err(e);
     }
     if let Some(old_key) = previous.and_then(|p| p.storage_key) {
         let _ = catalog.store.delete(&old_key).await;

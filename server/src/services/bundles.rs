@@ -114,7 +114,7 @@ pub async fn find_for_export(
         None => (rest, "*"),
     };
     let mut params = vec![
-        ("name".to_owned(), name.to_owned()),
+        ("name".to_owned(), format!("eq:{name}")),
         ("sort".to_owned(), "version:desc".to_owned()),
         ("limit".to_owned(), "1".to_owned()),
     ];
@@ -303,7 +303,22 @@ async fn download_verified(
 }
 
 /// Unpacks a bundle into a temporary directory, checking its shape.
-fn unpack<R: Read>(reader: R, max_blob: u64) -> Result<(Manifest, tempfile::TempDir), String> {
+/// Size and digests of one unpacked blob file.
+struct FileSums {
+    size: u64,
+    md5: String,
+    sha1: String,
+}
+
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+type Unpacked = (Manifest, tempfile::TempDir, BTreeMap<String, FileSums>);
+
+fn unpack<R: Read>(reader: R, max_blob: u64) -> Result<Unpacked, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut archive = tar::Archive::new(reader);
     let mut manifest = None;
@@ -358,27 +373,53 @@ fn unpack<R: Read>(reader: R, max_blob: u64) -> Result<(Manifest, tempfile::Temp
     if manifest.format != FORMAT {
         return Err(format!("unknown bundle format '{}'", manifest.format));
     }
-    // Every referenced blob is present and matches its checksum.
+    // Every referenced blob is present and matches its checksum; its size
+    // and other digests are computed here, never taken from the manifest.
+    let mut sums: BTreeMap<String, FileSums> = BTreeMap::new();
     for e in &manifest.artifacts {
         for b in e.blobs.iter().filter(|b| !b.external) {
             let sha = b
                 .sha256
                 .as_deref()
-                .ok_or_else(|| format!("{}: blob '{}' has no sha256", e.key, b.field))?;
-            let file = dir.path().join(sha);
-            let mut f = std::fs::File::open(&file)
+                .filter(|s| is_sha256(s))
+                .ok_or_else(|| format!("{}: blob '{}' has no valid sha256", e.key, b.field))?;
+            if sums.contains_key(sha) {
+                continue;
+            }
+            let mut f = std::fs::File::open(dir.path().join(sha))
                 .map_err(|_| format!("{}: blob '{}' is missing from the bundle", e.key, b.field))?;
-            let mut hasher = Sha256::new();
-            std::io::copy(&mut f, &mut hasher).map_err(|e| e.to_string())?;
-            if hex::encode(hasher.finalize()) != sha {
+            let mut sha256 = Sha256::new();
+            let mut md5 = md5::Md5::new();
+            let mut sha1 = sha1::Sha1::new();
+            let mut size = 0u64;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = f.read(&mut buf).map_err(|e| e.to_string())?;
+                if n == 0 {
+                    break;
+                }
+                size += n as u64;
+                sha256.update(&buf[..n]);
+                md5.update(&buf[..n]);
+                sha1.update(&buf[..n]);
+            }
+            if hex::encode(sha256.finalize()) != sha {
                 return Err(format!(
                     "{}: blob '{}' does not match its checksum",
                     e.key, b.field
                 ));
             }
+            sums.insert(
+                sha.to_owned(),
+                FileSums {
+                    size,
+                    md5: hex::encode(md5.finalize()),
+                    sha1: hex::encode(sha1.finalize()),
+                },
+            );
         }
     }
-    Ok((manifest, dir))
+    Ok((manifest, dir, sums))
 }
 
 /// Imports a bundle into the caller's tenant.
@@ -393,7 +434,7 @@ pub async fn import<R: Read + Send + 'static>(
     }
     let tenant = principal.tenant.clone();
     let max_blob = catalog.limits.max_blob_size;
-    let (manifest, dir) = tokio::task::spawn_blocking(move || unpack(reader, max_blob))
+    let (manifest, dir, sums) = tokio::task::spawn_blocking(move || unpack(reader, max_blob))
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| bad_request(format!("invalid bundle: {e}")))?;
@@ -440,6 +481,7 @@ pub async fn import<R: Read + Send + 'static>(
     // anything is written.
     let now = Utc::now();
     let mut rows = Vec::new();
+    let mut total_bytes = 0u64;
     for (e, ty, version) in &new_entries {
         let (_, id) = &ids[&e.key];
         let mut props = Map::new();
@@ -461,10 +503,27 @@ pub async fn import<R: Read + Send + 'static>(
                 props.insert(k.clone(), v);
             }
         }
-        super::artifacts::check_name(&json!(e.name))
-            .and_then(|_| super::artifacts::check_description(&json!(e.description)))
+        let name = super::artifacts::check_name(&json!(e.name))
+            .and_then(|n| super::artifacts::check_description(&json!(e.description)).map(|_| n))
             .map_err(|err| bad_request(format!("invalid bundle: {}: {err}", e.key)))?;
-        let status = if e.status == ACTIVE {
+        let blobs = check_blobs(e, ty, &sums, catalog.limits.max_blob_size, &mut total_bytes)?;
+        // Active only as the API would allow it: with the `publish` scope and
+        // everything required on activation present.
+        let mut doc = props.clone();
+        for b in &blobs {
+            let value = json!({"status": ACTIVE});
+            if ty.blobs.get(&b.field).is_some_and(|d| d.dict) {
+                let entry = doc.entry(b.field.clone()).or_insert_with(|| json!({}));
+                if let Value::Object(o) = entry {
+                    o.insert(b.key.clone(), value);
+                }
+            } else {
+                doc.insert(b.field.clone(), value);
+            }
+        }
+        let may_activate = caller.require_scope(Scope::Publish).is_ok()
+            && super::artifacts::missing_for_activation(ty, &doc).is_none();
+        let status = if e.status == ACTIVE && may_activate {
             ACTIVE
         } else {
             super::access::DRAFTED
@@ -473,7 +532,7 @@ pub async fn import<R: Read + Send + 'static>(
             id: Set(id.clone()),
             type_name: Set(e.type_name.clone()),
             type_version: Set(ty.def.version.clone()),
-            name: Set(e.name.clone()),
+            name: Set(name),
             version: Set(version.to_string()),
             version_sort: Set(sort_key(version)),
             is_prerelease: Set(is_prerelease(version)),
@@ -487,34 +546,27 @@ pub async fn import<R: Read + Send + 'static>(
             updated_at: Set(now),
             activated_at: Set((status == ACTIVE).then_some(now)),
         };
-        rows.push((model, props, ty.clone(), id.clone(), e));
+        rows.push((model, props, ty.clone(), id.clone(), blobs));
     }
 
     // Store the blob data under fresh keys; nothing refers to it yet.
     let mut stored: Vec<String> = Vec::new();
     let mut blob_rows = Vec::new();
     let result = async {
-        for (_, _, ty, id, e) in &rows {
-            for b in &e.blobs {
-                if !ty.blobs.contains_key(&b.field) {
-                    return Err(bad_request(format!(
-                        "invalid bundle: {}: '{}' is not a blob of {}",
-                        e.key, b.field, e.type_name
-                    )));
-                }
-                let storage_key = if b.external {
-                    None
-                } else {
-                    let sha = b.sha256.clone().unwrap_or_default();
-                    let key = format!("{id}/{}/{}", b.field, Uuid::new_v4());
-                    let stream = tokio_util::io::ReaderStream::new(
-                        tokio::fs::File::open(dir.path().join(&sha))
+        for (_, _, _, id, blobs) in &rows {
+            for b in blobs {
+                let storage_key = match &b.file {
+                    None => None,
+                    Some(sha) => {
+                        let key = format!("{id}/{}/{}", b.field, Uuid::new_v4());
+                        let file = tokio::fs::File::open(dir.path().join(sha))
                             .await
-                            .map_err(|e| AppError::Internal(e.into()))?,
-                    );
-                    store_stream(catalog, &key, stream).await?;
-                    stored.push(key.clone());
-                    Some(key)
+                            .map_err(|e| AppError::Internal(e.into()))?;
+                        store_stream(catalog, &key, tokio_util::io::ReaderStream::new(file))
+                            .await?;
+                        stored.push(key.clone());
+                        Some(key)
+                    }
                 };
                 blob_rows.push(artifact_blob::ActiveModel {
                     id: Set(Uuid::new_v4().to_string()),
@@ -527,7 +579,7 @@ pub async fn import<R: Read + Send + 'static>(
                     sha1: Set(b.sha1.clone()),
                     sha256: Set(b.sha256.clone()),
                     content_type: Set(b.content_type.clone()),
-                    external: Set(b.external),
+                    external: Set(b.file.is_none()),
                     url: Set(b.url.clone()),
                     storage_key: Set(storage_key),
                     created_at: Set(now),
@@ -573,6 +625,121 @@ where
     }
     upload.finish().await?;
     Ok(())
+}
+
+/// A blob of the bundle, checked: stored ones carry the digests computed
+/// from the file, external ones an http(s) URL.
+struct CheckedBlob {
+    field: String,
+    key: String,
+    /// The unpacked file (its sha256) for stored blobs.
+    file: Option<String>,
+    url: Option<String>,
+    size: Option<i64>,
+    md5: Option<String>,
+    sha1: Option<String>,
+    sha256: Option<String>,
+    content_type: Option<String>,
+}
+
+fn hex_of(value: &Option<String>, len: usize) -> Result<Option<String>, String> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.len() == len && v.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(Some(v.to_ascii_lowercase()))
+        }
+        Some(_) => Err(format!("a checksum is not {len} hexadecimal digits")),
+    }
+}
+
+/// The rules an upload or a location would have to meet, for every blob
+/// of one bundle entry; `total` counts the bytes the whole import stores.
+fn check_blobs(
+    e: &Entry,
+    ty: &crate::types::registry::ArtifactType,
+    sums: &BTreeMap<String, FileSums>,
+    max_blob: u64,
+    total: &mut u64,
+) -> AppResult<Vec<CheckedBlob>> {
+    let bad = |why: String| bad_request(format!("invalid bundle: {}: {why}", e.key));
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for b in &e.blobs {
+        let def = ty
+            .blobs
+            .get(&b.field)
+            .ok_or_else(|| bad(format!("'{}' is not a blob of {}", b.field, e.type_name)))?;
+        let key_ok = if def.dict {
+            !b.key.is_empty()
+                && b.key.len() <= 255
+                && !b.key.contains('/')
+                && b.key != "."
+                && b.key != ".."
+        } else {
+            b.key.is_empty()
+        };
+        if !key_ok {
+            return Err(bad(format!("blob '{}' has an invalid key", b.field)));
+        }
+        if !seen.insert((b.field.clone(), b.key.clone())) {
+            return Err(bad(format!("blob '{}/{}' appears twice", b.field, b.key)));
+        }
+        let content_type = b
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".to_owned());
+        if !b.external && (content_type.len() > 255 || !def.accepts_content_type(&content_type)) {
+            return Err(bad(format!(
+                "blob '{}' does not accept {content_type}",
+                b.field
+            )));
+        }
+        if b.external {
+            let url = b.url.clone().unwrap_or_default();
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 2048 {
+                return Err(bad(format!("blob '{}' has no http(s) location", b.field)));
+            }
+            out.push(CheckedBlob {
+                field: b.field.clone(),
+                key: b.key.clone(),
+                file: None,
+                url: Some(url),
+                size: None,
+                md5: hex_of(&b.md5, 32).map_err(bad)?,
+                sha1: hex_of(&b.sha1, 40).map_err(bad)?,
+                sha256: hex_of(&b.sha256, 64).map_err(bad)?,
+                content_type: None,
+            });
+        } else {
+            let sha = b.sha256.clone().unwrap_or_default();
+            let file = sums
+                .get(&sha)
+                .ok_or_else(|| bad(format!("blob '{}' is missing", b.field)))?;
+            let limit = def.max_size.map_or(max_blob, |m| m.min(max_blob));
+            if file.size > limit {
+                return Err(bad(format!(
+                    "blob '{}' is larger than its limit of {limit} bytes",
+                    b.field
+                )));
+            }
+            *total = total.saturating_add(file.size);
+            if *total > max_blob {
+                return Err(bad(format!("the bundle stores more than {max_blob} bytes")));
+            }
+            out.push(CheckedBlob {
+                field: b.field.clone(),
+                key: b.key.clone(),
+                file: Some(sha.clone()),
+                url: None,
+                size: Some(i64::try_from(file.size).unwrap_or(i64::MAX)),
+                md5: Some(file.md5.clone()),
+                sha1: Some(file.sha1.clone()),
+                sha256: Some(sha),
+                content_type: Some(content_type),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// `{"bundle": key}` back to `/artifacts/<type>/<id>` in this catalog.

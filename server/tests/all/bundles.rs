@@ -213,3 +213,125 @@ async fn a_murano_application_travels_with_its_dependencies() {
     assert_eq!(files, 0, "no blob data left behind");
     let _ = Bytes::new();
 }
+
+fn tar_of(manifest: &serde_json::Value, files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    let json = serde_json::to_vec(manifest).expect("json");
+    let mut h = tar::Header::new_gnu();
+    h.set_size(json.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "manifest.json", json.as_slice())
+        .expect("append");
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).expect("append");
+    }
+    b.into_inner().expect("tar")
+}
+
+fn entry(blobs: serde_json::Value, status: &str) -> serde_json::Value {
+    serde_json::json!({"format": "appcat-bundle/1", "root": "heat_templates/t@1.0.0", "artifacts": [{
+        "key": "heat_templates/t@1.0.0", "type_name": "heat_templates", "type_version": "1.0.0",
+        "name": "t", "version": "1.0.0", "status": status, "description": null, "fields": {}, "blobs": blobs}]})
+}
+
+#[tokio::test]
+async fn crafted_bundles_are_refused_and_trust_nothing() {
+    use sha2::{Digest, Sha256};
+    let app = TestApp::new().await;
+    let t = app
+        .user(
+            "alice",
+            "acme",
+            Some(Role::Admin),
+            false,
+            "read,write,publish",
+        )
+        .await;
+    let data = b"heat_template_version: 2016-10-14\n".to_vec();
+    let sha = hex::encode(Sha256::digest(&data));
+    let path = format!("blobs/{sha}");
+    let cases = [
+        (
+            "a path as checksum",
+            entry(
+                serde_json::json!([{"field": "template", "external": false, "sha256": "/dev/zero"}]),
+                "active",
+            ),
+            vec![],
+        ),
+        (
+            "traversal as checksum",
+            entry(
+                serde_json::json!([{"field": "template", "external": false, "sha256": "../../etc/passwd"}]),
+                "active",
+            ),
+            vec![],
+        ),
+        (
+            "javascript location",
+            entry(
+                serde_json::json!([{"field": "template", "external": true, "url": "javascript:alert(1)"}]),
+                "active",
+            ),
+            vec![],
+        ),
+        (
+            "the same blob twice",
+            entry(
+                serde_json::json!([
+            {"field": "template", "external": false, "sha256": sha},
+            {"field": "template", "external": false, "sha256": sha}]),
+                "active",
+            ),
+            vec![(path.as_str(), data.as_slice())],
+        ),
+        (
+            "a key on a single blob",
+            entry(
+                serde_json::json!([{"field": "template", "key": "x", "external": false, "sha256": sha}]),
+                "active",
+            ),
+            vec![(path.as_str(), data.as_slice())],
+        ),
+        (
+            "an unexpected file",
+            entry(serde_json::json!([]), "active"),
+            vec![("evil.txt", data.as_slice())],
+        ),
+    ];
+    for (what, manifest, files) in cases {
+        let (s, v) = post_bundle(&app, &t, tar_of(&manifest, &files)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{what}: {v}");
+    }
+    let (_, list) = app.get("/api/v1/artifacts/all?limit=1", Some(&t)).await;
+    assert_eq!(list["total_count"], 0, "nothing imported");
+
+    // Sizes and digests come from the data, not from the manifest; without
+    // the `publish` scope an "active" entry arrives drafted.
+    let writer = app
+        .user("walt", "acme", Some(Role::Member), false, "write")
+        .await;
+    let manifest = entry(
+        serde_json::json!([{"field": "template", "external": false, "sha256": sha, "size": 1, "md5": "00000000000000000000000000000000", "content_type": "text/plain"}]),
+        "active",
+    );
+    let (s, v) = post_bundle(
+        &app,
+        &writer,
+        tar_of(&manifest, &[(path.as_str(), data.as_slice())]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, list) = app
+        .get("/api/v1/artifacts/heat_templates?name=t", Some(&t))
+        .await;
+    let art = &list["artifacts"][0];
+    assert_eq!(art["status"], "drafted");
+    assert_eq!(art["template"]["size"], data.len());
+    assert_ne!(art["template"]["md5"], "00000000000000000000000000000000");
+}
