@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::models::{ArtifactDetail, TypeListing, TypeSummary};
+use crate::models::{ArtifactDetail, ListingQuery, TypeListing, TypeSummary};
 
 /// A failure the page reports without details (they are logged on the
 /// server).
@@ -21,8 +21,7 @@ pub trait CatalogData: Send + Sync + 'static {
     async fn public_listing(
         &self,
         type_name: &str,
-        marker: Option<String>,
-        query: Option<String>,
+        query: ListingQuery,
     ) -> Result<Option<TypeListing>, DataError>;
 
     /// One public artifact by type, name and version (the highest visible

@@ -36,6 +36,56 @@ pub struct TypeListing {
     pub total: u64,
     /// Marker of the next page, if there is one.
     pub next_marker: Option<String>,
+    /// Counts per value of the filterable facets, over the whole result.
+    pub facets: Vec<Facet>,
+}
+
+/// What a browse page asks for; every part is in the page's URL.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListingQuery {
+    pub marker: Option<String>,
+    /// Free text: name, description or tag.
+    pub q: Option<String>,
+    pub tag: Option<String>,
+    pub license: Option<String>,
+    pub release: Option<String>,
+    /// The providing company.
+    pub provider: Option<String>,
+    /// Artifact type, on the listing of every type.
+    pub kind: Option<String>,
+}
+
+impl ListingQuery {
+    /// The query as URL parameters (without the marker), in a fixed order.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        [
+            ("q", &self.q),
+            ("kind", &self.kind),
+            ("tag", &self.tag),
+            ("license", &self.license),
+            ("release", &self.release),
+            ("provider", &self.provider),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect()
+    }
+}
+
+/// One facet: a URL parameter and its values with counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facet {
+    /// The URL parameter (`tag`, `license`, ...).
+    pub param: String,
+    pub label: String,
+    pub values: Vec<FacetValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: u64,
+    pub selected: bool,
 }
 
 /// One version of an artifact's sequence, for the version selector.

@@ -8,7 +8,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::{SsrMode, path};
 
 use crate::models::{
-    ArtifactCard, ArtifactDetail, ArtifactRef, DependencyInfo, TypeListing, TypeSummary,
+    ArtifactCard, ArtifactDetail, ArtifactRef, DependencyInfo, ListingQuery, TypeListing,
+    TypeSummary,
 };
 use crate::server_fns::{get_artifact_detail, get_type_listing, get_type_summaries};
 
@@ -110,7 +111,7 @@ fn Unavailable() -> impl IntoView {
 #[component]
 fn HomePage() -> impl IntoView {
     let summaries = Resource::new(|| (), |_| get_type_summaries());
-    let recent = Resource::new(|| (), |_| get_type_listing("all".to_owned(), None, None));
+    let recent = Resource::new(|| (), |_| get_type_listing("all".to_owned(), None));
     view! {
         <Title text="" />
         <section class="hero">
@@ -180,6 +181,19 @@ fn TypeTiles(types: Vec<TypeSummary>) -> impl IntoView {
 fn TypePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
+    let listing_query = move || {
+        let q = query.read();
+        let get = |k: &str| q.get(k).filter(|v| !v.trim().is_empty());
+        ListingQuery {
+            marker: get("marker"),
+            q: get("q"),
+            tag: get("tag"),
+            license: get("license"),
+            release: get("release"),
+            provider: get("provider"),
+            kind: get("kind"),
+        }
+    };
     let listing = Resource::new(
         move || {
             (
@@ -188,18 +202,17 @@ fn TypePage() -> impl IntoView {
                     .read()
                     .get("type_name")
                     .unwrap_or_else(|| "all".to_owned()),
-                query.read().get("marker"),
-                query.read().get("q").filter(|q| !q.trim().is_empty()),
+                listing_query(),
             )
         },
-        |(type_name, marker, q)| get_type_listing(type_name, marker, q),
+        |(type_name, q)| get_type_listing(type_name, Some(q)),
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let q = query.read_untracked().get("q").unwrap_or_default();
+                let query = listing_query();
                 match listing.await {
-                    Ok(Some(listing)) => view! { <Listing listing q /> }.into_any(),
+                    Ok(Some(listing)) => view! { <Listing listing query /> }.into_any(),
                     Ok(None) => view! { <NotFound /> }.into_any(),
                     Err(_) => view! { <Unavailable /> }.into_any(),
                 }
@@ -231,25 +244,88 @@ fn detail_href(type_name: &str, name: &str, version: &str) -> String {
 }
 
 #[component]
-fn Listing(listing: TypeListing, q: String) -> impl IntoView {
+fn Listing(listing: TypeListing, query: ListingQuery) -> impl IntoView {
     let TypeListing {
         summary,
         artifacts,
         total,
         next_marker,
+        facets,
     } = listing;
-    let query_part = if q.is_empty() {
-        String::new()
-    } else {
-        format!("&q={}", encode(&q))
+    let q = query.q.clone().unwrap_or_default();
+    let base = format!("/apps/{}", summary.name);
+    let href_with = {
+        let base = base.clone();
+        move |pairs: &[(&str, String)]| {
+            let qs: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={}", encode(v)))
+                .collect();
+            if qs.is_empty() {
+                base.clone()
+            } else {
+                format!("{base}?{}", qs.join("&"))
+            }
+        }
     };
-    let next = next_marker.map(|m| format!("/apps/{}?marker={m}{query_part}", summary.name));
-    let action = format!("/apps/{}", summary.name);
-    let found = if q.is_empty() {
+    let current = query.pairs();
+    let next = next_marker.map(|m| {
+        let mut pairs = current.clone();
+        pairs.push(("marker", m));
+        href_with(&pairs)
+    });
+    let action = base.clone();
+    let filtered = current.len() > usize::from(!q.is_empty());
+    let found = if q.is_empty() && !filtered {
         plural(total, "public artifact", "public artifacts")
+    } else if q.is_empty() {
+        plural(total, "match", "matches")
     } else {
         format!("{} for “{q}”", plural(total, "match", "matches"))
     };
+    // A facet value link adds its filter, or removes it when selected.
+    let facet_views = facets
+        .into_iter()
+        .filter(|f| !f.values.is_empty())
+        .map(|f| {
+            let items = f
+                .values
+                .into_iter()
+                .map(|v| {
+                    let mut pairs: Vec<(&str, String)> = current
+                        .iter()
+                        .filter(|(k, _)| *k != f.param.as_str())
+                        .cloned()
+                        .collect();
+                    if !v.selected {
+                        let key: &'static str = match f.param.as_str() {
+                            "tag" => "tag",
+                            "license" => "license",
+                            "release" => "release",
+                            "provider" => "provider",
+                            _ => "kind",
+                        };
+                        pairs.push((key, v.value.clone()));
+                    }
+                    let href = href_with(&pairs);
+                    let selected = v.selected.then_some("true");
+                    view! {
+                        <li>
+                            <a href=href aria-pressed=selected class:selected=v.selected>
+                                {v.value}
+                                " "
+                                <span class="muted">{format!("({})", v.count)}</span>
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <h2>{f.label}</h2>
+                <ul class="facet">{items}</ul>
+            }
+        })
+        .collect_view();
     view! {
         <Title text=summary.display_name.clone() />
         <nav class="crumbs" aria-label="Breadcrumb">
@@ -262,20 +338,30 @@ fn Listing(listing: TypeListing, q: String) -> impl IntoView {
         <form class="search" method="get" action=action role="search">
             <label for="q">"Search " {summary.display_name.clone()}</label>
             <input id="q" name="q" type="search" value=q.clone() placeholder="Name, description or tag" />
+            {current
+                .iter()
+                .filter(|(k, _)| *k != "q")
+                .map(|(k, v)| view! { <input type="hidden" name=*k value=v.clone() /> })
+                .collect_view()}
             <button type="submit">"Search"</button>
         </form>
         <p class="total">{found}</p>
-        {if artifacts.is_empty() {
-            view! { <p class="hint">"Nothing found."</p> }.into_any()
-        } else {
-            view! {
-                <ul class="cards">
-                    {artifacts.into_iter().map(|a| view! { <Card a /> }).collect_view()}
-                </ul>
-            }
-                .into_any()
-        }}
-        {next.map(|href| view! { <a class="next" rel="next" href=href>"Next page"</a> })}
+        <div class="browse">
+            <aside class="facets" aria-label="Filters">{facet_views}</aside>
+            <div>
+                {if artifacts.is_empty() {
+                    view! { <p class="hint">"Nothing found."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="cards">
+                            {artifacts.into_iter().map(|a| view! { <Card a /> }).collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }}
+                {next.map(|href| view! { <a class="next" rel="next" href=href>"Next page"</a> })}
+            </div>
+        </div>
     }
 }
 

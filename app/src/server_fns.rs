@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::models::{ArtifactDetail, TypeListing, TypeSummary};
+use crate::models::{ArtifactDetail, ListingQuery, TypeListing, TypeSummary};
 
 #[cfg(feature = "ssr")]
 fn catalog() -> Result<crate::data::SharedCatalogData, ServerFnError> {
@@ -24,11 +24,11 @@ pub async fn get_type_summaries() -> Result<Vec<TypeSummary>, ServerFnError> {
 #[server(prefix = "/_server")]
 pub async fn get_type_listing(
     type_name: String,
-    marker: Option<String>,
-    query: Option<String>,
+    // Optional: a query with every part empty is sent as nothing at all.
+    query: Option<ListingQuery>,
 ) -> Result<Option<TypeListing>, ServerFnError> {
     catalog()?
-        .public_listing(&type_name, marker, query)
+        .public_listing(&type_name, query.unwrap_or_default())
         .await
         .map_err(unavailable)
 }

@@ -3,13 +3,14 @@
 
 use app::data::{CatalogData, DataError};
 use app::models::{
-    ArtifactCard, ArtifactDetail, ArtifactRef, BlobInfo, DependencyInfo, TypeListing, TypeSummary,
-    VersionLink,
+    ArtifactCard, ArtifactDetail, ArtifactRef, BlobInfo, DependencyInfo, Facet, FacetValue,
+    ListingQuery, TypeListing, TypeSummary, VersionLink,
 };
 use serde_json::Value;
 
 use crate::auth::Caller;
 use crate::error::AppError;
+use crate::services::list::FacetOf;
 use crate::services::{Catalog, deps, list};
 
 pub struct PageData {
@@ -119,18 +120,39 @@ impl CatalogData for PageData {
     async fn public_listing(
         &self,
         type_name: &str,
-        marker: Option<String>,
-        query: Option<String>,
+        query: ListingQuery,
     ) -> Result<Option<TypeListing>, DataError> {
         let Some(summary) = self.summary(type_name).await.map_err(log)? else {
             return Ok(None);
         };
-        let mut params = vec![("limit".to_owned(), "24".to_owned())];
-        if let Some(m) = marker {
-            params.push(("marker".to_owned(), m));
+        // The page's query as list filters (facet values are matched exactly).
+        let mut filters: Vec<(String, String)> = Vec::new();
+        if let Some(q) = &query.q {
+            filters.push(("q".to_owned(), q.clone()));
         }
-        if let Some(q) = query {
-            params.push(("q".to_owned(), q));
+        if let Some(kind) = query
+            .kind
+            .as_ref()
+            .filter(|_| type_name == crate::types::registry::ALL)
+        {
+            filters.push(("type_name".to_owned(), format!("eq:{kind}")));
+        }
+        if let Some(tag) = &query.tag {
+            filters.push(("tags".to_owned(), format!("\"{}\"", tag.replace('"', ""))));
+        }
+        if let Some(license) = &query.license {
+            filters.push(("license".to_owned(), format!("eq:{license}")));
+        }
+        if let Some(release) = &query.release {
+            filters.push(("release".to_owned(), format!("eq:{release}")));
+        }
+        if let Some(provider) = &query.provider {
+            filters.push(("provided_by.company".to_owned(), format!("eq:{provider}")));
+        }
+        let mut params = filters.clone();
+        params.push(("limit".to_owned(), "24".to_owned()));
+        if let Some(m) = &query.marker {
+            params.push(("marker".to_owned(), m.clone()));
         }
         let page = match list::list(&self.catalog, &Caller::Anonymous, type_name, &params).await {
             Ok(p) => p,
@@ -145,11 +167,89 @@ impl CatalogData for PageData {
             .and_then(|a| a.get("id"))
             .and_then(Value::as_str)
             .map(str::to_owned);
+        let mut facets = Vec::new();
+        let mut wanted: Vec<(&str, &str, FacetOf<'_>, &Option<String>)> = vec![
+            (
+                "tag",
+                "Tags",
+                FacetOf::Field {
+                    name: "tags",
+                    key: "",
+                },
+                &query.tag,
+            ),
+            (
+                "license",
+                "License",
+                FacetOf::Field {
+                    name: "license",
+                    key: "",
+                },
+                &query.license,
+            ),
+            (
+                "release",
+                "OpenStack release",
+                FacetOf::Field {
+                    name: "release",
+                    key: "",
+                },
+                &query.release,
+            ),
+            (
+                "provider",
+                "Provider",
+                FacetOf::Field {
+                    name: "provided_by",
+                    key: "company",
+                },
+                &query.provider,
+            ),
+        ];
+        if type_name == crate::types::registry::ALL {
+            wanted.insert(0, ("kind", "Type", FacetOf::Type, &query.kind));
+        }
+        for (param, label, of, selected) in wanted {
+            // Each facet counts over the other filters, so its own values
+            // stay visible while one is selected.
+            let own = match param {
+                "tag" => "tags",
+                "license" => "license",
+                "release" => "release",
+                "provider" => "provided_by.company",
+                _ => "type_name",
+            };
+            let others: Vec<(String, String)> =
+                filters.iter().filter(|(k, _)| k != own).cloned().collect();
+            let counts = list::facets(
+                &self.catalog,
+                &Caller::Anonymous,
+                type_name,
+                &others,
+                of,
+                12,
+            )
+            .await
+            .map_err(log)?;
+            facets.push(Facet {
+                param: param.to_owned(),
+                label: label.to_owned(),
+                values: counts
+                    .into_iter()
+                    .map(|(value, count)| FacetValue {
+                        selected: selected.as_deref() == Some(value.as_str()),
+                        value,
+                        count,
+                    })
+                    .collect(),
+            });
+        }
         Ok(Some(TypeListing {
             summary,
             total: page.total_count,
             artifacts: page.artifacts.iter().map(card).collect(),
             next_marker,
+            facets,
         }))
     }
 

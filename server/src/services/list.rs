@@ -921,3 +921,82 @@ pub async fn list(
         schema: format!("/schemas/{type_name}"),
     })
 }
+
+/// What to count in [`facets`]: a field's values (dict entries by key), or
+/// the artifact types.
+#[derive(Debug, Clone, Copy)]
+pub enum FacetOf<'a> {
+    Field { name: &'a str, key: &'a str },
+    Type,
+}
+
+/// How many of the artifacts a listing matches have each value of a field
+/// (most frequent first, at most `limit`), counted by the database over the
+/// same filters and visibility as the listing.
+pub async fn facets(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    params: &[(String, String)],
+    of: FacetOf<'_>,
+    limit: u64,
+) -> AppResult<Vec<(String, u64)>> {
+    let ty: Option<Arc<ArtifactType>> = if type_name == ALL {
+        None
+    } else {
+        Some(
+            catalog
+                .types
+                .get(type_name)
+                .ok_or_else(|| not_found(format!("artifact type '{type_name}' does not exist")))?,
+        )
+    };
+    let filters = parse_filters(catalog, ty.as_deref(), type_name, params)?;
+    let cond = filters.full_condition(caller);
+    let backend = catalog.db.get_database_backend();
+    let mut q = Query::select();
+    match of {
+        FacetOf::Type => {
+            q.expr_as(
+                Expr::col((artifact::Entity, artifact::Column::TypeName)),
+                Alias::new("v"),
+            )
+            .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("n"))
+            .from(artifact::Entity)
+            .cond_where(cond)
+            .group_by_col((artifact::Entity, artifact::Column::TypeName));
+        }
+        FacetOf::Field { name, key } => {
+            let p = Alias::new("fp");
+            let mut ids = Query::select();
+            ids.column((artifact::Entity, artifact::Column::Id))
+                .from(artifact::Entity)
+                .cond_where(cond);
+            q.expr_as(
+                Expr::col((p.clone(), Alias::new("str_value"))),
+                Alias::new("v"),
+            )
+            .expr_as(
+                Func::count_distinct(Expr::col((p.clone(), Alias::new("artifact_id")))),
+                Alias::new("n"),
+            )
+            .from_as(artifact_property::Entity, p.clone())
+            .and_where(Expr::col((p.clone(), Alias::new("name"))).eq(name))
+            .and_where(Expr::col((p.clone(), Alias::new("key"))).eq(key))
+            .and_where(Expr::col((p.clone(), Alias::new("str_value"))).is_not_null())
+            .and_where(Expr::col((p.clone(), Alias::new("artifact_id"))).in_subquery(ids))
+            .group_by_col((p, Alias::new("str_value")));
+        }
+    }
+    q.order_by(Alias::new("n"), Order::Desc)
+        .order_by(Alias::new("v"), Order::Asc)
+        .limit(limit);
+    let rows = catalog.db.query_all(backend.build(&q)).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let value: String = row.try_get("", "v")?;
+        let count: i64 = row.try_get("", "n")?;
+        out.push((value, u64::try_from(count).unwrap_or(0)));
+    }
+    Ok(out)
+}

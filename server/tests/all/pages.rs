@@ -183,4 +183,24 @@ async fn detail_pages_render_sanitised_markdown_versions_and_dependencies() {
         .get("/api/v1/artifacts/heat_templates?q=100%25", None)
         .await;
     assert_eq!(v["total_count"], 0, "% is matched literally");
+
+    // Facets: counts over the result, a value link filters, and the URL
+    // carries the filter.
+    let (s, html) = page(&app, "/apps/heat_templates").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("href=\"/apps/heat_templates?license=Apache-2.0\""),
+        "{html}"
+    );
+    let (s, html) = page(&app, "/apps/heat_templates?license=Apache-2.0").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("1 match<"), "{html}");
+    assert!(
+        html.contains("aria-pressed=\"true\""),
+        "the selected value is marked"
+    );
+    let (_, html) = page(&app, "/apps/all?kind=heat_templates&license=Apache-2.0").await;
+    assert!(html.contains("1 match<"), "{html}");
+    let (_, html) = page(&app, "/apps/all?kind=images").await;
+    assert!(html.contains("0 matches"), "{html}");
 }
