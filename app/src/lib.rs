@@ -5,6 +5,10 @@
 pub mod models;
 pub mod pages;
 pub mod server_fns;
+pub mod space;
+
+#[cfg(feature = "hydrate")]
+pub mod upload;
 
 #[cfg(feature = "ssr")]
 pub mod data;

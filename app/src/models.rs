@@ -38,6 +38,9 @@ pub struct TypeListing {
     pub next_marker: Option<String>,
     /// Counts per value of the filterable facets, over the whole result.
     pub facets: Vec<Facet>,
+    /// Why the query could not be answered (e.g. an invalid version
+    /// requirement); the page answers 400 with it.
+    pub error: Option<String>,
 }
 
 /// What a browse page asks for; every part is in the page's URL.
@@ -53,6 +56,10 @@ pub struct ListingQuery {
     pub provider: Option<String>,
     /// Artifact type, on the listing of every type.
     pub kind: Option<String>,
+    /// A version requirement (`>=1.0, <2`, `^1.2`, `==1.2.*`).
+    pub req: Option<String>,
+    /// `name`, `newest` (the default) or `updated`.
+    pub sort: Option<String>,
 }
 
 impl ListingQuery {
@@ -65,6 +72,8 @@ impl ListingQuery {
             ("license", &self.license),
             ("release", &self.release),
             ("provider", &self.provider),
+            ("req", &self.req),
+            ("sort", &self.sort),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.clone().filter(|v| !v.is_empty()).map(|v| (k, v)))
@@ -162,4 +171,214 @@ pub struct ArtifactDetail {
     pub dependencies: Vec<DependencyInfo>,
     pub dependents: Vec<ArtifactRef>,
     pub api_url: String,
+}
+
+/// The signed-in user, as every page header shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub username: String,
+    pub display_name: String,
+    /// The tenant the user acts in (one of `tenants`).
+    pub tenant: Option<String>,
+    pub tenants: Vec<String>,
+    pub is_admin: bool,
+}
+
+/// A one-time message after a form was posted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flash {
+    /// `ok` or `error`.
+    pub kind: String,
+    pub text: String,
+}
+
+/// What every page needs to know about the visitor's session.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub viewer: Option<Viewer>,
+    /// The token every form posts back (CSRF protection).
+    pub csrf: String,
+    pub registration_open: bool,
+    /// The configured OpenID Connect provider's name, if any.
+    pub oidc: Option<String>,
+    pub flash: Option<Flash>,
+}
+
+/// A page that needs a signed-in user, or a particular right.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Gate<T> {
+    Ok(T),
+    /// Nobody is signed in.
+    Login,
+    /// Signed in, but not allowed.
+    Forbidden,
+    NotFound,
+}
+
+/// One of a tenant's artifacts in its space.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpaceArtifact {
+    pub id: String,
+    pub type_name: String,
+    pub name: String,
+    pub version: String,
+    pub status: String,
+    pub visibility: String,
+    pub updated_at: String,
+    /// The latest public-listing request's status, if any.
+    pub listing: Option<String>,
+}
+
+/// A tenant's space: its artifacts and the types it can create.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Space {
+    pub tenant: String,
+    pub artifacts: Vec<SpaceArtifact>,
+    /// Shared with the tenant by other tenants.
+    pub shared_with_us: Vec<SpaceArtifact>,
+    pub types: Vec<TypeSummary>,
+}
+
+/// One input of a form generated from a type definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormField {
+    pub name: String,
+    pub label: String,
+    pub help: String,
+    /// `string`, `text`, `integer`, `number`, `boolean`, `enum`,
+    /// `datetime`, `list` (one item per line) or `dict` (`key=value` lines).
+    pub kind: String,
+    pub required: bool,
+    pub required_on_activate: bool,
+    /// Editable now (false for immutable fields of an active artifact).
+    pub editable: bool,
+    pub allowed: Vec<String>,
+    pub max_length: Option<u64>,
+    /// The current value as the input shows it.
+    pub value: String,
+}
+
+/// A blob field: where a file goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlobSlot {
+    pub name: String,
+    pub label: String,
+    /// A dict of blobs: uploads need a key.
+    pub dict: bool,
+    pub max_size: Option<u64>,
+    pub content_types: Vec<String>,
+    pub current: Vec<BlobInfo>,
+    /// The API URL uploads go to (without key).
+    pub upload_url: String,
+}
+
+/// The form to create an artifact of one type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypeForm {
+    pub type_name: String,
+    pub display_name: String,
+    pub description: String,
+    pub fields: Vec<FormField>,
+    pub blobs: Vec<String>,
+}
+
+/// A public-listing request and its decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListingRequestInfo {
+    pub id: String,
+    pub artifact_id: String,
+    pub type_name: String,
+    pub name: String,
+    pub version: String,
+    pub tenant: String,
+    pub requested_by: Option<String>,
+    pub message: String,
+    pub status: String,
+    pub created_at: String,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+}
+
+/// An artifact of the viewer's tenant, with everything its manage page
+/// offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManagedArtifact {
+    pub id: String,
+    pub type_name: String,
+    pub type_display_name: String,
+    pub name: String,
+    pub version: String,
+    pub status: String,
+    pub visibility: String,
+    pub owner: String,
+    pub fields: Vec<FormField>,
+    pub blobs: Vec<BlobSlot>,
+    pub members: Vec<String>,
+    pub requests: Vec<ListingRequestInfo>,
+    pub can_edit: bool,
+    pub can_publish: bool,
+    pub can_delete: bool,
+    pub can_share: bool,
+    /// Public listing can be requested now (active, not public, none pending).
+    pub can_request_listing: bool,
+    pub detail_href: String,
+}
+
+/// An API token as its owner sees it (never the secret, after creation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    pub tenant: String,
+    pub scopes: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokensPage {
+    pub tokens: Vec<TokenInfo>,
+    /// A token created just now: shown once.
+    pub new_secret: Option<String>,
+    pub tenants: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    /// `tenant (role)` entries.
+    pub memberships: Vec<String>,
+    pub login: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantRow {
+    pub id: String,
+    pub display_name: String,
+    pub members: u64,
+    pub artifacts: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypeRow {
+    pub name: String,
+    pub display_name: String,
+    pub type_version: String,
+    pub fields: u64,
+    pub blobs: u64,
+    pub artifacts: u64,
+}
+
+/// The catalog admin's page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminOverview {
+    pub pending: Vec<ListingRequestInfo>,
+    pub decided: Vec<ListingRequestInfo>,
+    pub users: Vec<UserRow>,
+    pub tenants: Vec<TenantRow>,
+    pub types: Vec<TypeRow>,
 }

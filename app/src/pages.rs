@@ -11,7 +11,13 @@ use crate::models::{
     ArtifactCard, ArtifactDetail, ArtifactRef, DependencyInfo, ListingQuery, TypeListing,
     TypeSummary,
 };
-use crate::server_fns::{get_artifact_detail, get_type_listing, get_type_summaries};
+use crate::server_fns::{
+    get_artifact_detail, get_session_info, get_type_listing, get_type_summaries,
+};
+use crate::space::{
+    AdminPage, Csrf, LoginPage, ManagePage, NewArtifactPage, RegisterPage, SessionResource,
+    SpacePage, TokensPageView,
+};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -35,6 +41,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Who is signed in, the CSRF token and the one-time message: fetched
+    // once per page load (every form posts and reloads).
+    let session: SessionResource = Resource::new(|| (), |_| get_session_info());
+    provide_context(session);
     view! {
         <Stylesheet id="leptos" href="/pkg/appcat.css" />
         <Title formatter=|text: String| if text.is_empty() { "appcat".to_owned() } else { format!("{text} · appcat") } />
@@ -43,16 +53,35 @@ pub fn App() -> impl IntoView {
             <header class="site-header">
                 <a class="brand" href="/">"appcat"</a>
                 <nav aria-label="Main">
-                    <a href="/">"Catalog"</a>
+                    <a href="/apps">"Browse"</a>
                     <a href="/api/openapi.json">"API"</a>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move { view! { <UserMenu info=session.await.unwrap_or_default() /> } })}
+                    </Suspense>
                 </nav>
             </header>
             <main id="main">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        session.await.ok().and_then(|i| i.flash).map(|f| {
+                            let class = format!("flash {}", if f.kind == "error" { "error" } else { "ok" });
+                            let role = if f.kind == "error" { "alert" } else { "status" };
+                            view! { <p class=class role=role>{f.text}</p> }
+                        })
+                    })}
+                </Suspense>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/apps") view=TypePage ssr=SsrMode::Async />
                     <Route path=path!("/apps/:type_name") view=TypePage ssr=SsrMode::Async />
                     <Route path=path!("/apps/:type_name/:name") view=DetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/space") view=SpacePage ssr=SsrMode::Async />
+                    <Route path=path!("/space/tokens") view=TokensPageView ssr=SsrMode::Async />
+                    <Route path=path!("/space/new/:type_name") view=NewArtifactPage ssr=SsrMode::Async />
+                    <Route path=path!("/space/a/:type_name/:id") view=ManagePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -63,8 +92,31 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The header's account links: sign in, or the user with their space,
+/// the admin page and sign-out.
+#[component]
+fn UserMenu(info: crate::models::SessionInfo) -> impl IntoView {
+    match info.viewer {
+        Some(v) => view! {
+            <a href="/space">"Your space"</a>
+            {v.is_admin.then(|| view! { <a href="/admin">"Admin"</a> })}
+            <span class="user" data-testid="user-menu">{v.username.clone()}</span>
+            <form method="post" action="/logout" class="inline">
+                <Csrf token=info.csrf.clone() />
+                <button type="submit" class="link">"Sign out"</button>
+            </form>
+        }
+        .into_any(),
+        None => view! {
+            <a href="/login">"Sign in"</a>
+            {info.registration_open.then(|| view! { <a href="/register">"Register"</a> })}
+        }
+        .into_any(),
+    }
+}
+
 /// Sets the HTTP status of the page being rendered on the server.
-fn set_status(code: u16) {
+pub(crate) fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
     {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
@@ -86,7 +138,7 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 #[component]
-fn NotFound() -> impl IntoView {
+pub(crate) fn NotFound() -> impl IntoView {
     set_status(404);
     view! {
         <Title text="Not found" />
@@ -98,7 +150,7 @@ fn NotFound() -> impl IntoView {
 }
 
 #[component]
-fn Unavailable() -> impl IntoView {
+pub(crate) fn Unavailable() -> impl IntoView {
     set_status(503);
     view! {
         <section class="notice">
@@ -192,6 +244,8 @@ fn TypePage() -> impl IntoView {
             release: get("release"),
             provider: get("provider"),
             kind: get("kind"),
+            req: get("req"),
+            sort: get("sort"),
         }
     };
     let listing = Resource::new(
@@ -251,7 +305,11 @@ fn Listing(listing: TypeListing, query: ListingQuery) -> impl IntoView {
         total,
         next_marker,
         facets,
+        error,
     } = listing;
+    if error.is_some() {
+        set_status(400);
+    }
     let q = query.q.clone().unwrap_or_default();
     let base = format!("/apps/{}", summary.name);
     let href_with = {
@@ -340,11 +398,28 @@ fn Listing(listing: TypeListing, query: ListingQuery) -> impl IntoView {
             <input id="q" name="q" type="search" value=q.clone() placeholder="Name, description or tag" />
             {current
                 .iter()
-                .filter(|(k, _)| *k != "q")
+                .filter(|(k, _)| !["q", "req", "sort"].contains(k))
                 .map(|(k, v)| view! { <input type="hidden" name=*k value=v.clone() /> })
                 .collect_view()}
             <button type="submit">"Search"</button>
+            <div class="refine">
+                <label for="req">"Version"</label>
+                <input id="req" name="req" value=query.req.clone().unwrap_or_default()
+                    placeholder=">=1.0, <2 · ^1.2 · ==1.2.*" aria-describedby="req-help" />
+                <small id="req-help">"A version requirement, cargo or pip style."</small>
+                <label for="sort">"Sort by"</label>
+                <select id="sort" name="sort">
+                    {[("newest", "Newest"), ("updated", "Recently updated"), ("name", "Name")]
+                        .into_iter()
+                        .map(|(value, text)| {
+                            let selected = query.sort.as_deref().unwrap_or("newest") == value;
+                            view! { <option value=value selected=selected>{text}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
         </form>
+        {error.map(|e| view! { <p class="flash error" role="alert">{e}</p> })}
         <p class="total">{found}</p>
         <div class="browse">
             <aside class="facets" aria-label="Filters">{facet_views}</aside>
@@ -428,12 +503,12 @@ fn DetailPage() -> impl IntoView {
 
 /// Only links the catalog itself serves or web URLs are rendered as links
 /// (never `javascript:` or `data:`).
-fn safe_href(href: &str) -> Option<String> {
+pub(crate) fn safe_href(href: &str) -> Option<String> {
     (href.starts_with("/api/v1/") || href.starts_with("https://") || href.starts_with("http://"))
         .then(|| href.to_owned())
 }
 
-fn human_size(n: u64) -> String {
+pub(crate) fn human_size(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut size = n as f64;
     let mut unit = 0;

@@ -3,12 +3,20 @@
 
 use leptos::prelude::*;
 
-use crate::models::{ArtifactDetail, ListingQuery, TypeListing, TypeSummary};
+use crate::models::{
+    AdminOverview, ArtifactDetail, Gate, ListingQuery, ManagedArtifact, SessionInfo, Space,
+    TokensPage, TypeForm, TypeListing, TypeSummary,
+};
 
 #[cfg(feature = "ssr")]
 fn catalog() -> Result<crate::data::SharedCatalogData, ServerFnError> {
     use_context::<crate::data::SharedCatalogData>()
         .ok_or_else(|| ServerFnError::new("the catalog is not available"))
+}
+
+#[cfg(feature = "ssr")]
+fn request() -> Result<crate::data::Request, ServerFnError> {
+    use_context::<crate::data::Request>().ok_or_else(|| ServerFnError::new("no request in context"))
 }
 
 #[cfg(feature = "ssr")]
@@ -40,7 +48,49 @@ pub async fn get_artifact_detail(
     version: Option<String>,
 ) -> Result<Option<ArtifactDetail>, ServerFnError> {
     catalog()?
-        .artifact_detail(&type_name, &name, version)
+        .artifact_detail(&request()?, &type_name, &name, version)
         .await
         .map_err(unavailable)
+}
+
+#[server(prefix = "/_server")]
+pub async fn get_session_info() -> Result<SessionInfo, ServerFnError> {
+    catalog()?
+        .session_info(&request()?)
+        .await
+        .map_err(unavailable)
+}
+
+#[server(prefix = "/_server")]
+pub async fn get_space() -> Result<Gate<Space>, ServerFnError> {
+    catalog()?.space(&request()?).await.map_err(unavailable)
+}
+
+#[server(prefix = "/_server")]
+pub async fn get_type_form(type_name: String) -> Result<Gate<TypeForm>, ServerFnError> {
+    catalog()?
+        .type_form(&request()?, &type_name)
+        .await
+        .map_err(unavailable)
+}
+
+#[server(prefix = "/_server")]
+pub async fn get_managed_artifact(
+    type_name: String,
+    id: String,
+) -> Result<Gate<ManagedArtifact>, ServerFnError> {
+    catalog()?
+        .managed_artifact(&request()?, &type_name, &id)
+        .await
+        .map_err(unavailable)
+}
+
+#[server(prefix = "/_server")]
+pub async fn get_tokens() -> Result<Gate<TokensPage>, ServerFnError> {
+    catalog()?.tokens(&request()?).await.map_err(unavailable)
+}
+
+#[server(prefix = "/_server")]
+pub async fn get_admin() -> Result<Gate<AdminOverview>, ServerFnError> {
+    catalog()?.admin(&request()?).await.map_err(unavailable)
 }

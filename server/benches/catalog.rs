@@ -80,6 +80,7 @@ async fn setup() -> Fixture {
     let state = AppState {
         catalog,
         leptos_options: LeptosOptions::builder().output_name("appcat").build(),
+        web: std::sync::Arc::new(appcat::state::Web::open()),
     };
     Fixture {
         router: appcat::app(state, Duration::from_secs(30)),

@@ -6,6 +6,7 @@ pub mod artifacts;
 pub mod blobs;
 pub mod bundles;
 pub mod deps;
+pub mod listing;
 pub mod members;
 pub mod schemas;
 

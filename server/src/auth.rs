@@ -1,6 +1,7 @@
 //! Who is calling: anonymous, or a user acting in one tenant through an API
 //! token (`X-Auth-Token: <token>`, as python-glareclient sends, or
-//! `Authorization: Bearer <token>`).
+//! `Authorization: Bearer <token>`), or through the website's session
+//! cookie (see `web::session`).
 
 use std::collections::BTreeSet;
 
@@ -232,7 +233,7 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         match token_from_parts(parts) {
-            None => Ok(Caller::Anonymous),
+            None => crate::web::session::caller_from_session(state.db(), parts).await,
             Some(token) => authenticate(state, token).await,
         }
     }

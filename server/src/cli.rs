@@ -133,7 +133,12 @@ pub enum UserCommand {
         /// Role in that tenant: member or admin.
         #[arg(long, default_value = "member")]
         role: String,
+        /// Read a password for website sign-in from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
     },
+    /// Set a user's website password, read from standard input (first line).
+    SetPassword { username: String },
     /// Add a user to a tenant or change their role there.
     AddToTenant {
         username: String,
@@ -349,8 +354,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             admin,
             tenant,
             role: r,
+            password_stdin,
         }) => {
             let r = role(&r)?;
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
             let u = accounts::create_user(
                 db,
                 &username,
@@ -362,11 +373,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(t) = tenant {
                 accounts::set_membership(db, &username, &t, r).await?;
             }
+            if let Some(p) = password {
+                accounts::set_password(db, &username, &p).await?;
+            }
             println!(
                 "created user {}{}",
                 u.username,
                 if admin { " (catalog admin)" } else { "" }
             );
+        }
+        Command::User(UserCommand::SetPassword { username }) => {
+            let p = read_password()?;
+            accounts::set_password(db, &username, &p).await?;
+            println!("password set for {username}");
         }
         Command::User(UserCommand::AddToTenant {
             username,
@@ -515,9 +534,27 @@ async fn serve_catalog(catalog: Catalog, serve: ServeConfig) -> anyhow::Result<(
         .site_pkg_dir("pkg")
         .site_addr(serve.addr)
         .build();
+    let web = crate::web::settings(&serve.web, serve.addr)?;
+    if !web.secure_cookies {
+        tracing::info!(
+            "session cookies are not marked Secure: set APPCAT_PUBLIC_URL=https://... behind HTTPS"
+        );
+    }
+    // Expired sessions are removed every ten minutes.
+    let store = crate::web::store::DbStore::new(catalog.db.clone());
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "could not remove expired sessions");
+            }
+        }
+    });
     let state = AppState {
         catalog,
         leptos_options,
+        web: std::sync::Arc::new(web),
     };
     let app = crate::app(state, Duration::from_secs(serve.request_timeout_secs));
     let listener = TcpListener::bind(serve.addr)
@@ -548,4 +585,13 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// The first line of standard input, without its line end.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let p = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(!p.is_empty(), "no password on standard input");
+    Ok(p)
 }

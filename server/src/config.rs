@@ -59,6 +59,58 @@ pub struct ServeConfig {
     /// transfers, are not bounded).
     #[arg(long, env = "APPCAT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    #[command(flatten)]
+    pub web: WebConfig,
+}
+
+/// The website: accounts, sessions and sign-in providers.
+#[derive(Debug, Clone, Args)]
+pub struct WebConfig {
+    /// Whether visitors may create accounts (`open` or `closed`). Closed:
+    /// accounts come from the CLI or, for a known identity, the OpenID
+    /// Connect provider.
+    #[arg(long, env = "APPCAT_REGISTRATION", default_value = "open", value_parser = ["open", "closed"])]
+    pub registration: String,
+
+    /// The address users reach the site at (`https://apps.example.org`).
+    /// Used for the OpenID Connect redirect; an `https://` URL makes the
+    /// session cookie `Secure`. Default: `http://<APPCAT_ADDR>`.
+    #[arg(long, env = "APPCAT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Days a session lasts without being used.
+    #[arg(long, env = "APPCAT_SESSION_DAYS", default_value_t = 14)]
+    pub session_days: i64,
+
+    /// OpenID Connect issuer URL; setting it enables "Sign in with ...".
+    #[arg(long, env = "APPCAT_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    #[arg(long, env = "APPCAT_OIDC_CLIENT_ID", default_value = "appcat")]
+    pub oidc_client_id: String,
+
+    /// The client secret (none: a public client, PKCE only).
+    #[arg(long, env = "APPCAT_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+
+    /// The provider's name on the sign-in page.
+    #[arg(long, env = "APPCAT_OIDC_NAME", default_value = "single sign-on")]
+    pub oidc_name: String,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            registration: "open".to_owned(),
+            public_url: None,
+            session_days: 14,
+            oidc_issuer: None,
+            oidc_client_id: "appcat".to_owned(),
+            oidc_client_secret: None,
+            oidc_name: "single sign-on".to_owned(),
+        }
+    }
 }
 
 impl Config {

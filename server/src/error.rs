@@ -183,3 +183,21 @@ impl From<axum::extract::rejection::JsonRejection> for AppError {
         }
     }
 }
+
+impl From<axum::extract::rejection::FormRejection> for AppError {
+    fn from(rejection: axum::extract::rejection::FormRejection) -> Self {
+        use axum::extract::rejection::FormRejection as R;
+        match rejection {
+            R::InvalidFormContentType(_) => AppError::UnsupportedMediaType(
+                "expected a form (application/x-www-form-urlencoded)".to_owned(),
+            ),
+            other => AppError::BadRequest(format!("malformed form: {}", other.body_text())),
+        }
+    }
+}
+
+impl From<axum::extract::multipart::MultipartRejection> for AppError {
+    fn from(rejection: axum::extract::multipart::MultipartRejection) -> Self {
+        AppError::BadRequest(format!("malformed upload: {}", rejection.body_text()))
+    }
+}

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod oidc;
 pub mod pages;
 pub mod router;
 pub mod services;
@@ -16,6 +17,7 @@ pub mod state;
 pub mod storage;
 pub mod types;
 pub mod version;
+pub mod web;
 
 pub use router::app;
 pub use state::AppState;

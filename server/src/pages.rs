@@ -1,10 +1,16 @@
-//! The page data, served by the same services as the REST API. Pages are
-//! rendered for anonymous visitors until sign-in arrives with the website.
+//! The page data, served by the same services as the REST API, as the same
+//! caller (the session's user, or anonymous). Browse pages show the public
+//! catalog; detail pages show whatever the caller may see.
 
-use app::data::{CatalogData, DataError};
+mod space;
+
+use std::sync::Arc;
+
+use app::data::{CatalogData, DataError, Request};
 use app::models::{
-    ArtifactCard, ArtifactDetail, ArtifactRef, BlobInfo, DependencyInfo, Facet, FacetValue,
-    ListingQuery, TypeListing, TypeSummary, VersionLink,
+    AdminOverview, ArtifactCard, ArtifactDetail, ArtifactRef, BlobInfo, DependencyInfo, Facet,
+    FacetValue, Gate, ListingQuery, ManagedArtifact, SessionInfo, Space, TokensPage, TypeForm,
+    TypeListing, TypeSummary, VersionLink,
 };
 use serde_json::Value;
 
@@ -15,6 +21,7 @@ use crate::services::{Catalog, deps, list};
 
 pub struct PageData {
     pub catalog: Catalog,
+    pub web: Arc<crate::state::Web>,
 }
 
 fn log(e: AppError) -> DataError {
@@ -149,15 +156,46 @@ impl CatalogData for PageData {
         if let Some(provider) = &query.provider {
             filters.push(("provided_by.company".to_owned(), format!("eq:{provider}")));
         }
+        if let Some(req) = &query.req {
+            filters.push(("version".to_owned(), format!("spec:{req}")));
+        }
         let mut params = filters.clone();
         params.push(("limit".to_owned(), "24".to_owned()));
+        let sort = match query.sort.as_deref() {
+            Some("name") => Some("name:asc"),
+            Some("updated") => Some("updated_at:desc"),
+            Some("newest") | None => None,
+            Some(_) => {
+                return Ok(Some(TypeListing {
+                    summary,
+                    artifacts: vec![],
+                    total: 0,
+                    next_marker: None,
+                    facets: vec![],
+                    error: Some("sort is one of name, newest, updated".to_owned()),
+                }));
+            }
+        };
+        if let Some(sort) = sort {
+            params.push(("sort".to_owned(), sort.to_owned()));
+        }
         if let Some(m) = &query.marker {
             params.push(("marker".to_owned(), m.clone()));
         }
         let page = match list::list(&self.catalog, &Caller::Anonymous, type_name, &params).await {
             Ok(p) => p,
-            // A stale or foreign marker, or a query too long: no such page.
-            Err(AppError::BadRequest(_)) => return Ok(None),
+            // An invalid version requirement, a stale or foreign marker, a
+            // query too long: the page says why (and answers 400).
+            Err(AppError::BadRequest(why)) => {
+                return Ok(Some(TypeListing {
+                    summary,
+                    artifacts: vec![],
+                    total: 0,
+                    next_marker: None,
+                    facets: vec![],
+                    error: Some(why),
+                }));
+            }
             Err(e) => return Err(log(e)),
         };
         let next_marker = page
@@ -250,16 +288,50 @@ impl CatalogData for PageData {
             artifacts: page.artifacts.iter().map(card).collect(),
             next_marker,
             facets,
+            error: None,
         }))
     }
 
     async fn artifact_detail(
         &self,
+        req: &Request,
         type_name: &str,
         name: &str,
         version: Option<String>,
     ) -> Result<Option<ArtifactDetail>, DataError> {
-        self.detail(type_name, name, version).await.map_err(log)
+        let caller = self.caller(req).await.map_err(log)?;
+        self.detail(&caller, type_name, name, version)
+            .await
+            .map_err(log)
+    }
+
+    async fn session_info(&self, req: &Request) -> Result<SessionInfo, DataError> {
+        self.session_info_of(req).await.map_err(log)
+    }
+
+    async fn space(&self, req: &Request) -> Result<Gate<Space>, DataError> {
+        self.space_of(req).await.map_err(log)
+    }
+
+    async fn type_form(&self, req: &Request, type_name: &str) -> Result<Gate<TypeForm>, DataError> {
+        self.type_form_of(req, type_name).await.map_err(log)
+    }
+
+    async fn managed_artifact(
+        &self,
+        req: &Request,
+        type_name: &str,
+        id: &str,
+    ) -> Result<Gate<ManagedArtifact>, DataError> {
+        self.managed_of(req, type_name, id).await.map_err(log)
+    }
+
+    async fn tokens(&self, req: &Request) -> Result<Gate<TokensPage>, DataError> {
+        self.tokens_of(req).await.map_err(log)
+    }
+
+    async fn admin(&self, req: &Request) -> Result<Gate<AdminOverview>, DataError> {
+        self.admin_of(req).await.map_err(log)
     }
 }
 
@@ -342,6 +414,7 @@ fn install_hint(v: &Value) -> Option<String> {
 impl PageData {
     async fn detail(
         &self,
+        caller: &Caller,
         type_name: &str,
         name: &str,
         version: Option<String>,
@@ -349,7 +422,6 @@ impl PageData {
         let Some(ty) = self.catalog.types.get(type_name) else {
             return Ok(None);
         };
-        let anonymous = Caller::Anonymous;
         let mut params = vec![
             ("name".to_owned(), format!("eq:{name}")),
             ("sort".to_owned(), "version:desc".to_owned()),
@@ -360,7 +432,7 @@ impl PageData {
             Some(v) => params.push(("version".to_owned(), format!("eq:{v}"))),
             None => params.push(("version".to_owned(), "latest".to_owned())),
         }
-        let page = match list::list(&self.catalog, &anonymous, type_name, &params).await {
+        let page = match list::list(&self.catalog, caller, type_name, &params).await {
             Ok(p) => p,
             Err(AppError::BadRequest(_)) => return Ok(None),
             Err(e) => return Err(e),
@@ -373,7 +445,7 @@ impl PageData {
                 ("sort".to_owned(), "version:desc".to_owned()),
                 ("limit".to_owned(), "1".to_owned()),
             ];
-            found = list::list(&self.catalog, &anonymous, type_name, &params)
+            found = list::list(&self.catalog, caller, type_name, &params)
                 .await?
                 .artifacts
                 .into_iter()
@@ -388,7 +460,7 @@ impl PageData {
 
         let versions_page = list::list(
             &self.catalog,
-            &anonymous,
+            caller,
             type_name,
             &[
                 ("name".to_owned(), format!("eq:{name}")),
@@ -443,7 +515,7 @@ impl PageData {
             }
         }
 
-        let graph = deps::graph(&self.catalog, &anonymous, type_name, &id).await?;
+        let graph = deps::graph(&self.catalog, caller, type_name, &id).await?;
         let dependencies = graph
             .edges
             .iter()
@@ -476,7 +548,7 @@ impl PageData {
                 implicit: e.implicit,
             })
             .collect();
-        let dependents = deps::dependents(&self.catalog, &anonymous, type_name, &id)
+        let dependents = deps::dependents(&self.catalog, caller, type_name, &id)
             .await?
             .into_iter()
             .map(|(n, _)| ArtifactRef {

@@ -17,7 +17,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{artifacts, blobs, bundles, deps, members, schemas};
+use crate::api::{artifacts, blobs, bundles, deps, listing, members, schemas};
 use crate::pages::PageData;
 use crate::state::AppState;
 
@@ -37,7 +37,8 @@ use crate::state::AppState;
         (name = "blobs", description = "Blob upload and download"),
         (name = "members", description = "Sharing with other tenants"),
         (name = "dependencies", description = "Resolved dependency graphs and reverse dependencies"),
-        (name = "bundles", description = "An artifact with its dependency closure as one archive")
+        (name = "bundles", description = "An artifact with its dependency closure as one archive"),
+        (name = "listing", description = "Requests for a public listing and their approval")
     )
 )]
 struct ApiDoc;
@@ -59,6 +60,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(deps::dependents))
         .routes(routes!(bundles::export))
         .routes(routes!(bundles::import))
+        .routes(routes!(listing::create))
+        .routes(routes!(listing::list))
+        .routes(routes!(listing::approve))
+        .routes(routes!(listing::reject))
         .routes(routes!(blobs::upload, blobs::download, blobs::remove))
         .routes(routes!(
             blobs::upload_entry,
@@ -104,6 +109,7 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
     let routes = generate_route_list(app::App);
     let data: SharedCatalogData = Arc::new(PageData {
         catalog: state.catalog.clone(),
+        web: state.web.clone(),
     });
     let context = move || provide_context(data.clone());
     let pages = Router::new()
@@ -118,6 +124,7 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
                 move |req| leptos_axum::handle_server_fns_with_context(context.clone(), req)
             }),
         )
+        .merge(crate::web::routes())
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -128,8 +135,11 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
             request_timeout,
         ));
 
+    let sessions = crate::web::session_layer(state.catalog.db.clone(), &state.web);
     api_routes
         .merge(pages)
+        .merge(crate::web::upload_routes())
+        .layer(sessions)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

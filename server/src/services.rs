@@ -11,6 +11,7 @@ pub mod bundles;
 pub mod deps;
 pub mod import;
 pub mod list;
+pub mod listing;
 pub mod members;
 pub mod murano;
 pub mod properties;

@@ -192,3 +192,239 @@ pub async fn revoke_token(db: &DatabaseConnection, id: &str) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// Passwords are hashed with Argon2id (the `argon2` crate's defaults, a
+/// fresh salt each time) and compared in constant time by `verify_password`.
+pub fn hash_password(password: &str) -> AppResult<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+fn check_password_rules(password: &str) -> AppResult<()> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(bad_request(format!(
+            "a password has at least {MIN_PASSWORD_LEN} characters"
+        )));
+    }
+    if password.len() > 1024 {
+        return Err(bad_request("a password has at most 1024 bytes"));
+    }
+    Ok(())
+}
+
+pub async fn set_password(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+) -> AppResult<()> {
+    check_password_rules(password)?;
+    let u = find_user(db, username).await?;
+    let mut a: user::ActiveModel = u.into();
+    a.password_hash = Set(Some(hash_password(password)?));
+    a.update(db).await?;
+    Ok(())
+}
+
+/// The user with this username and password. Unknown users cost as much
+/// time as a wrong password, so the answer does not tell which it was.
+pub async fn check_login(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+) -> AppResult<user::Model> {
+    let wrong = || crate::error::AppError::Unauthorized("wrong username or password".to_owned());
+    let found = user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim().to_lowercase()))
+        .one(db)
+        .await?;
+    match found {
+        Some(u)
+            if u.password_hash
+                .as_deref()
+                .is_some_and(|h| verify_password(password, h)) =>
+        {
+            Ok(u)
+        }
+        Some(_) => Err(wrong()),
+        None => {
+            // Spend the time a verification takes.
+            let _ = hash_password(password);
+            Err(wrong())
+        }
+    }
+}
+
+/// A new account with its own tenant (named after the user), of which it is
+/// the admin: what registration and a first OpenID Connect login create.
+pub async fn register(
+    db: &DatabaseConnection,
+    username: &str,
+    display_name: Option<&str>,
+    email: Option<&str>,
+    password: Option<&str>,
+) -> AppResult<user::Model> {
+    use sea_orm::TransactionTrait;
+    if let Some(p) = password {
+        check_password_rules(p)?;
+    }
+    let hash = password.map(hash_password).transpose()?;
+    let txn = db.begin().await?;
+    if tenant::Entity::find_by_id(username.to_owned())
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(conflict(format!("the name '{username}' is taken")));
+    }
+    if !valid_slug(username) {
+        return Err(bad_request(
+            "a username is 1 to 64 lowercase letters, digits, '-' or '_'",
+        ));
+    }
+    if user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(conflict(format!("the name '{username}' is taken")));
+    }
+    let now = Utc::now();
+    tenant::ActiveModel {
+        id: Set(username.to_owned()),
+        display_name: Set(display_name.unwrap_or(username).to_owned()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let u = user::ActiveModel {
+        id: Set(Uuid::new_v4().to_string()),
+        username: Set(username.to_owned()),
+        display_name: Set(display_name
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or(username)
+            .to_owned()),
+        email: Set(email.filter(|e| !e.trim().is_empty()).map(str::to_owned)),
+        password_hash: Set(hash),
+        is_admin: Set(false),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    membership::ActiveModel {
+        user_id: Set(u.id.clone()),
+        tenant_id: Set(username.to_owned()),
+        role: Set(Role::Admin.as_str().to_owned()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(u)
+}
+
+/// A username made from what a provider says about a user (preferred
+/// username, e-mail or subject), free in this catalog.
+async fn free_username(db: &DatabaseConnection, wanted: &str) -> AppResult<String> {
+    let mut base: String = wanted
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .trim_matches(|c| c == '-' || c == '_')
+        .chars()
+        .take(48)
+        .collect();
+    if base.is_empty() {
+        base = "user".to_owned();
+    }
+    for n in 0..1000 {
+        let candidate = if n == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let taken_user = find_user(db, &candidate).await.is_ok();
+        let taken_tenant = tenant::Entity::find_by_id(candidate.clone())
+            .one(db)
+            .await?
+            .is_some();
+        if !taken_user && !taken_tenant {
+            return Ok(candidate);
+        }
+    }
+    Err(conflict("no free username could be derived"))
+}
+
+/// The account linked to an OpenID Connect identity; a first login creates
+/// it (with its own tenant) when `may_register`.
+pub async fn user_for_identity(
+    db: &DatabaseConnection,
+    issuer: &str,
+    subject: &str,
+    preferred_username: Option<&str>,
+    email: Option<&str>,
+    name: Option<&str>,
+    may_register: bool,
+) -> AppResult<Option<user::Model>> {
+    use crate::entities::user_identity;
+    if let Some(link) = user_identity::Entity::find_by_id((issuer.to_owned(), subject.to_owned()))
+        .one(db)
+        .await?
+    {
+        return Ok(user::Entity::find_by_id(link.user_id).one(db).await?);
+    }
+    if !may_register {
+        return Ok(None);
+    }
+    let wanted = preferred_username
+        .or_else(|| email.and_then(|e| e.split('@').next()))
+        .unwrap_or(subject);
+    let username = free_username(db, wanted).await?;
+    let u = register(db, &username, name, email, None).await?;
+    user_identity::ActiveModel {
+        issuer: Set(issuer.to_owned()),
+        subject: Set(subject.to_owned()),
+        user_id: Set(u.id.clone()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(Some(u))
+}
+
+pub async fn set_admin(
+    db: &DatabaseConnection,
+    user_id: &str,
+    admin: bool,
+) -> AppResult<user::Model> {
+    let u = user::Entity::find_by_id(user_id.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found("no such user"))?;
+    let mut a: user::ActiveModel = u.into();
+    a.is_admin = Set(admin);
+    Ok(a.update(db).await?)
+}

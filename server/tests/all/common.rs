@@ -131,6 +131,7 @@ impl TestApp {
         let state = AppState {
             catalog: catalog.clone(),
             leptos_options,
+            web: std::sync::Arc::new(appcat::state::Web::open()),
         };
         let router = appcat::app(state, Duration::from_secs(30));
         TestApp {

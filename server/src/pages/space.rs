@@ -1,0 +1,515 @@
+//! Page data for signed-in users: the session, the tenant space, the forms
+//! generated from type definitions, tokens and the admin overview. The same
+//! services as the API, as the same caller.
+
+use std::collections::HashMap;
+
+use app::models::{
+    AdminOverview, BlobInfo, BlobSlot, Flash, FormField, Gate, ListingRequestInfo, ManagedArtifact,
+    SessionInfo, Space, SpaceArtifact, TenantRow, TokenInfo, TokensPage, TypeForm, TypeRow,
+    TypeSummary, UserRow, Viewer,
+};
+use axum::http::request::Parts;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use serde_json::Value;
+
+use super::PageData;
+use crate::auth::Caller;
+use crate::entities::{artifact, membership, user};
+use crate::error::{AppError, AppResult};
+use crate::services::access::{self, ACTIVE, DRAFTED, PUBLIC};
+use crate::services::listing::{self, ListingRequest, PENDING};
+use crate::services::{accounts, artifacts, list, members};
+use crate::types::definition::{FieldDef, FieldKind};
+use crate::types::registry::ArtifactType;
+use crate::web::session::{self, SessionUser};
+
+fn request_info(r: ListingRequest) -> ListingRequestInfo {
+    ListingRequestInfo {
+        id: r.id,
+        artifact_id: r.artifact_id,
+        type_name: r.type_name,
+        name: r.name,
+        version: r.version,
+        tenant: r.tenant,
+        requested_by: r.requested_by,
+        message: r.message,
+        status: r.status,
+        created_at: r.created_at.get(..10).unwrap_or_default().to_owned(),
+        decided_by: r.decided_by,
+        decision_note: r.decision_note,
+    }
+}
+
+fn label(name: &str) -> String {
+    let text = name.replace('_', " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+fn kind_name(def: &FieldDef) -> String {
+    match def.kind {
+        FieldKind::String if def.effective_max_length() > 255 => "text".to_owned(),
+        k => k.to_string(),
+    }
+}
+
+/// A stored value as the form's input shows it (lists one item per line,
+/// dicts as `key=value` lines).
+fn input_text(v: Option<&Value>) -> String {
+    let scalar = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::Array(items)) => items.iter().map(scalar).collect::<Vec<_>>().join("\n"),
+        Some(Value::Object(o)) => o
+            .iter()
+            .map(|(k, v)| format!("{k}={}", scalar(v)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Some(v) => scalar(v),
+    }
+}
+
+/// The form fields of a type: description, the type's own fields, the
+/// generic ones, then links (as JSON).
+fn form_fields(
+    page: &PageData,
+    ty: &ArtifactType,
+    current: Option<&Value>,
+    drafted: bool,
+) -> Vec<FormField> {
+    let value = |k: &str| current.and_then(|c| c.get(k));
+    let mut out = vec![FormField {
+        name: "description".to_owned(),
+        label: "Description".to_owned(),
+        help: "Markdown.".to_owned(),
+        kind: "text".to_owned(),
+        required: false,
+        required_on_activate: false,
+        editable: true,
+        allowed: vec![],
+        max_length: None,
+        value: input_text(value("description")),
+    }];
+    let generic = page.catalog.types.generic_fields();
+    let own = ty.fields.iter().filter(|(k, _)| !generic.contains_key(*k));
+    let shared = ty.fields.iter().filter(|(k, _)| generic.contains_key(*k));
+    for (name, def) in own.chain(shared) {
+        out.push(FormField {
+            name: name.clone(),
+            label: label(name),
+            help: def.description.clone().unwrap_or_default(),
+            kind: kind_name(def),
+            required: def.required,
+            required_on_activate: def.required_on_activate,
+            editable: drafted || def.mutable,
+            allowed: def
+                .allowed
+                .iter()
+                .flatten()
+                .map(|v| input_text(Some(v)))
+                .collect(),
+            max_length: def.max_length.map(|m| m as u64),
+            value: match value(name) {
+                Some(v) => input_text(Some(v)),
+                None if current.is_none() => def
+                    .default
+                    .as_ref()
+                    .map(|d| input_text(Some(d)))
+                    .unwrap_or_default(),
+                None => String::new(),
+            },
+        });
+    }
+    for (name, def) in &ty.links {
+        out.push(FormField {
+            name: name.clone(),
+            label: label(name),
+            help: format!(
+                "{} (JSON: see the type's schema at /api/v1/schemas/{})",
+                def.description.clone().unwrap_or_default(),
+                ty.def.name
+            ),
+            kind: "json".to_owned(),
+            required: false,
+            required_on_activate: def.required_on_activate,
+            editable: drafted || def.mutable,
+            allowed: vec![],
+            max_length: None,
+            value: value(name)
+                .filter(|v| !v.is_null())
+                .and_then(|v| serde_json::to_string(v).ok())
+                .unwrap_or_default(),
+        });
+    }
+    out
+}
+
+fn blob_info(label: String, b: &Value) -> BlobInfo {
+    let external = b.get("external").and_then(Value::as_bool).unwrap_or(false);
+    let url = b.get("url").and_then(Value::as_str).unwrap_or("");
+    BlobInfo {
+        label,
+        size: b.get("size").and_then(Value::as_u64),
+        content_type: b
+            .get("content_type")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        md5: b.get("md5").and_then(Value::as_str).map(str::to_owned),
+        sha256: b.get("sha256").and_then(Value::as_str).map(str::to_owned),
+        external,
+        href: if external {
+            url.to_owned()
+        } else {
+            format!("/api/v1{url}")
+        },
+    }
+}
+
+fn space_artifact(v: &Value, listing: Option<String>) -> SpaceArtifact {
+    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    SpaceArtifact {
+        id: s("id"),
+        type_name: s("type_name"),
+        name: s("name"),
+        version: s("version"),
+        status: s("status"),
+        visibility: s("visibility"),
+        updated_at: s("updated_at").get(..10).unwrap_or_default().to_owned(),
+        listing,
+    }
+}
+
+impl PageData {
+    pub(super) async fn session_user(&self, req: &Parts) -> AppResult<Option<SessionUser>> {
+        match session::of(req) {
+            Some(s) => session::user(&self.catalog.db, &s).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The caller a page acts as: the same as the API would see.
+    pub(super) async fn caller(&self, req: &Parts) -> AppResult<Caller> {
+        Ok(self
+            .session_user(req)
+            .await?
+            .map(|u| u.caller())
+            .unwrap_or(Caller::Anonymous))
+    }
+
+    pub(super) async fn session_info_of(&self, req: &Parts) -> AppResult<SessionInfo> {
+        let Some(s) = session::of(req) else {
+            return Ok(SessionInfo::default());
+        };
+        let csrf = session::csrf_token(&s).await?;
+        let flash = session::take_flash(&s).await?.map(|f| Flash {
+            kind: f.kind,
+            text: f.text,
+        });
+        let viewer = session::user(&self.catalog.db, &s).await?.map(|su| Viewer {
+            username: su.user.username.clone(),
+            display_name: su.user.display_name.clone(),
+            tenant: su.tenant.clone(),
+            tenants: su.tenants.iter().map(|(t, _)| t.clone()).collect(),
+            is_admin: su.user.is_admin,
+        });
+        Ok(SessionInfo {
+            viewer,
+            csrf,
+            registration_open: self.web.registration_open,
+            oidc: self.web.oidc.as_ref().map(|o| o.display_name().to_owned()),
+            flash,
+        })
+    }
+
+    pub(super) async fn space_of(&self, req: &Parts) -> AppResult<Gate<Space>> {
+        let Some(su) = self.session_user(req).await? else {
+            return Ok(Gate::Login);
+        };
+        let caller = su.caller();
+        let types = self
+            .catalog
+            .types
+            .all()
+            .map(|t| TypeSummary {
+                name: t.def.name.clone(),
+                display_name: t.def.display_name.clone(),
+                description: t.def.description.clone(),
+                public_count: 0,
+            })
+            .collect();
+        let Some(tenant) = su.tenant.clone() else {
+            return Ok(Gate::Ok(Space {
+                tenant: String::new(),
+                artifacts: vec![],
+                shared_with_us: vec![],
+                types,
+            }));
+        };
+        let mut latest: HashMap<String, String> = HashMap::new();
+        for r in listing::list(&self.catalog, &caller, None, 1000).await? {
+            latest.entry(r.artifact_id).or_insert(r.status);
+        }
+        let page = |filters: Vec<(&str, String)>| {
+            let mut params: Vec<(String, String)> = filters
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            params.push(("sort".to_owned(), "updated_at:desc".to_owned()));
+            params.push(("limit".to_owned(), "500".to_owned()));
+            let caller = caller.clone();
+            async move { list::list(&self.catalog, &caller, crate::types::registry::ALL, &params).await }
+        };
+        let own = page(vec![("owner", format!("eq:{tenant}"))]).await?;
+        let shared = page(vec![
+            ("owner", format!("neq:{tenant}")),
+            ("visibility", "eq:shared".to_owned()),
+        ])
+        .await?;
+        Ok(Gate::Ok(Space {
+            artifacts: own
+                .artifacts
+                .iter()
+                .map(|a| {
+                    let id = a.get("id").and_then(Value::as_str).unwrap_or("");
+                    space_artifact(a, latest.get(id).cloned())
+                })
+                .collect(),
+            shared_with_us: shared
+                .artifacts
+                .iter()
+                .map(|a| space_artifact(a, None))
+                .collect(),
+            tenant,
+            types,
+        }))
+    }
+
+    pub(super) async fn type_form_of(
+        &self,
+        req: &Parts,
+        type_name: &str,
+    ) -> AppResult<Gate<TypeForm>> {
+        if self.session_user(req).await?.is_none() {
+            return Ok(Gate::Login);
+        }
+        let Some(ty) = self.catalog.types.get(type_name) else {
+            return Ok(Gate::NotFound);
+        };
+        Ok(Gate::Ok(TypeForm {
+            type_name: ty.def.name.clone(),
+            display_name: ty.def.display_name.clone(),
+            description: ty.def.description.clone(),
+            fields: form_fields(self, &ty, None, true),
+            blobs: ty.blobs.keys().cloned().collect(),
+        }))
+    }
+
+    pub(super) async fn managed_of(
+        &self,
+        req: &Parts,
+        type_name: &str,
+        id: &str,
+    ) -> AppResult<Gate<ManagedArtifact>> {
+        let Some(su) = self.session_user(req).await? else {
+            return Ok(Gate::Login);
+        };
+        let caller = su.caller();
+        let (ty, m) = match artifacts::find_visible(&self.catalog, &caller, type_name, id).await {
+            Ok(found) => found,
+            Err(AppError::NotFound(_)) => return Ok(Gate::NotFound),
+            Err(e) => return Err(e),
+        };
+        if !(caller.is_admin() || caller.is_member_of(&m.owner)) {
+            return Ok(Gate::Forbidden);
+        }
+        let v = artifacts::get(&self.catalog, &caller, type_name, id).await?;
+        let drafted = m.status == DRAFTED;
+        let can_edit = access::can_write(&caller, &m);
+        let mut fields = form_fields(self, &ty, Some(&v), drafted);
+        for f in &mut fields {
+            f.editable &= can_edit;
+        }
+        let blobs = ty
+            .blobs
+            .iter()
+            .map(|(name, def)| BlobSlot {
+                name: name.clone(),
+                label: def.description.clone().unwrap_or_else(|| label(name)),
+                dict: def.dict,
+                max_size: def
+                    .max_size
+                    .map(|s| s.min(self.catalog.limits.max_blob_size)),
+                content_types: def.content_types.clone(),
+                current: match v.get(name) {
+                    Some(Value::Object(o)) if def.dict => o
+                        .iter()
+                        .map(|(k, b)| blob_info(format!("{name}/{k}"), b))
+                        .collect(),
+                    Some(b @ Value::Object(_)) => vec![blob_info(name.clone(), b)],
+                    _ => vec![],
+                },
+                upload_url: format!("/api/v1/artifacts/{type_name}/{id}/{name}"),
+            })
+            .collect();
+        let requests: Vec<ListingRequestInfo> = listing::for_artifact(&self.catalog, &m.id)
+            .await?
+            .into_iter()
+            .map(request_info)
+            .collect();
+        let pending = requests.iter().any(|r| r.status == PENDING);
+        let member = caller.is_member_of(&m.owner);
+        let detail_href = format!(
+            "/apps/{}/{}?version={}",
+            app::pages::encode(type_name),
+            app::pages::encode(&m.name),
+            app::pages::encode(&m.version)
+        );
+        Ok(Gate::Ok(ManagedArtifact {
+            id: m.id.clone(),
+            type_name: type_name.to_owned(),
+            type_display_name: ty.def.display_name.clone(),
+            name: m.name.clone(),
+            version: m.version.clone(),
+            status: m.status.clone(),
+            visibility: m.visibility.clone(),
+            owner: m.owner.clone(),
+            fields,
+            blobs,
+            members: members::list(&self.catalog, &caller, type_name, id).await?,
+            requests,
+            can_edit,
+            can_publish: member || caller.is_admin(),
+            can_delete: access::can_delete(&caller, &m),
+            can_share: access::can_share(&caller, &m),
+            can_request_listing: member && m.status == ACTIVE && m.visibility != PUBLIC && !pending,
+            detail_href,
+        }))
+    }
+
+    pub(super) async fn tokens_of(&self, req: &Parts) -> AppResult<Gate<TokensPage>> {
+        let Some(su) = self.session_user(req).await? else {
+            return Ok(Gate::Login);
+        };
+        let new_secret = match session::of(req) {
+            Some(s) => session::take::<String>(&s, session::NEW_TOKEN).await?,
+            None => None,
+        };
+        let day = |t: &chrono::DateTime<chrono::Utc>| {
+            artifacts::timestamp(t)
+                .get(..10)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let tokens = accounts::list_tokens(&self.catalog.db, &su.user.username)
+            .await?
+            .into_iter()
+            .map(|t| TokenInfo {
+                id: t.id,
+                name: t.name,
+                tenant: t.tenant_id,
+                scopes: t.scopes,
+                created_at: day(&t.created_at),
+                last_used_at: t.last_used_at.as_ref().map(day),
+                expires_at: t.expires_at.as_ref().map(day),
+            })
+            .collect();
+        Ok(Gate::Ok(TokensPage {
+            tokens,
+            new_secret,
+            tenants: su.tenants.iter().map(|(t, _)| t.clone()).collect(),
+        }))
+    }
+
+    pub(super) async fn admin_of(&self, req: &Parts) -> AppResult<Gate<AdminOverview>> {
+        let Some(su) = self.session_user(req).await? else {
+            return Ok(Gate::Login);
+        };
+        if !su.user.is_admin {
+            return Ok(Gate::Forbidden);
+        }
+        let caller = su.caller();
+        let db = &self.catalog.db;
+        let pending = listing::list(&self.catalog, &caller, Some(PENDING), 500)
+            .await?
+            .into_iter()
+            .map(request_info)
+            .collect();
+        let decided = listing::list(&self.catalog, &caller, None, 100)
+            .await?
+            .into_iter()
+            .filter(|r| r.status != PENDING)
+            .take(50)
+            .map(request_info)
+            .collect();
+        let memberships = membership::Entity::find()
+            .order_by_asc(membership::Column::TenantId)
+            .all(db)
+            .await?;
+        let users = user::Entity::find()
+            .order_by_asc(user::Column::Username)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| UserRow {
+                memberships: memberships
+                    .iter()
+                    .filter(|m| m.user_id == u.id)
+                    .map(|m| format!("{} ({})", m.tenant_id, m.role))
+                    .collect(),
+                login: if u.password_hash.is_some() {
+                    "password"
+                } else {
+                    "provider or token"
+                }
+                .to_owned(),
+                id: u.id,
+                username: u.username,
+                display_name: u.display_name,
+                is_admin: u.is_admin,
+            })
+            .collect();
+        let mut tenants = Vec::new();
+        for t in accounts::list_tenants(db).await? {
+            let artifacts = artifact::Entity::find()
+                .filter(artifact::Column::Owner.eq(&t.id))
+                .count(db)
+                .await?;
+            tenants.push(TenantRow {
+                members: memberships.iter().filter(|m| m.tenant_id == t.id).count() as u64,
+                artifacts,
+                id: t.id,
+                display_name: t.display_name,
+            });
+        }
+        let mut types = Vec::new();
+        for ty in self.catalog.types.all() {
+            let artifacts = artifact::Entity::find()
+                .filter(artifact::Column::TypeName.eq(ty.name()))
+                .count(db)
+                .await?;
+            types.push(TypeRow {
+                name: ty.def.name.clone(),
+                display_name: ty.def.display_name.clone(),
+                type_version: ty.def.version.clone(),
+                fields: ty.fields.len() as u64,
+                blobs: ty.blobs.len() as u64,
+                artifacts,
+            });
+        }
+        Ok(Gate::Ok(AdminOverview {
+            pending,
+            decided,
+            users,
+            tenants,
+            types,
+        }))
+    }
+}
