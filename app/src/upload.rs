@@ -18,6 +18,12 @@ pub struct UploadState {
     pub busy: RwSignal<bool>,
 }
 
+impl Default for UploadState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl UploadState {
     pub fn new() -> UploadState {
         UploadState {

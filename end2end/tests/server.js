@@ -9,6 +9,11 @@
 //   APPCAT_E2E_KEEP=1 keep the temporary data directory (its path is logged)
 // Relative values are taken from the current directory; the defaults are
 // relative to end2end/.
+//
+// startServer({ env, port }): `env` adds environment variables for
+// `appcat serve` and the CLI (e.g. APPCAT_REGISTRATION, APPCAT_OIDC_*);
+// `port` fixes the port (see freePort()), e.g. to register an OIDC redirect
+// URI before the server starts; without it a free port is chosen.
 
 import { spawn, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -76,7 +81,8 @@ function childEnv(dataDir, extra = {}) {
   };
 }
 
-function freePort() {
+/** A port on 127.0.0.1 that was free a moment ago. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -114,8 +120,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  *   await server.stop();
  */
 export class AppcatServer {
-  constructor(dataDir) {
+  /**
+   * `env`: extra environment variables for `appcat serve` and the CLI;
+   * `port`: a fixed port to listen on (default: a free one, chosen anew on
+   * each start).
+   */
+  constructor(dataDir, { env = {}, port = null } = {}) {
     this.dataDir = dataDir;
+    this.env = { ...env };
+    this.fixedPort = port;
     this.child = null;
     this.port = null;
     this.baseURL = null;
@@ -127,11 +140,19 @@ export class AppcatServer {
     return new URL(p, this.baseURL).href;
   }
 
-  /** Runs `appcat <args...>` against this server's data directory; returns stdout. */
+  /**
+   * Runs `appcat <args...>` against this server's data directory; returns
+   * stdout. A plain object as the last argument holds options: `input`, a
+   * string written to the command's standard input (e.g. for
+   * `user create --password-stdin` or `user set-password`).
+   */
   async cli(...args) {
+    const last = args[args.length - 1];
+    const options = last !== null && typeof last === 'object' && !Array.isArray(last) ? args.pop() : {};
+    if (options.input !== undefined) return this.#cliWithInput(args, options.input);
     try {
       const { stdout } = await execFileAsync(APPCAT_BIN, args, {
-        env: childEnv(this.dataDir),
+        env: childEnv(this.dataDir, this.env),
         timeout: 30_000,
       });
       return stdout;
@@ -140,12 +161,39 @@ export class AppcatServer {
     }
   }
 
+  #cliWithInput(args, input) {
+    return new Promise((resolve, reject) => {
+      const child = spawn(APPCAT_BIN, args, {
+        env: childEnv(this.dataDir, this.env),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => (stderr += c));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(new Error(`appcat ${args.join(' ')} failed: ${e.message}`));
+      });
+      child.once('close', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(stdout);
+        else reject(new Error(`appcat ${args.join(' ')} failed (${code ?? signal}):\n${stderr}`));
+      });
+      // The command may exit before reading everything (EPIPE): its exit
+      // status tells.
+      child.stdin.on('error', () => {});
+      child.stdin.end(input);
+    });
+  }
+
   async #spawnOnce() {
-    this.port = await freePort();
+    this.port = this.fixedPort ?? (await freePort());
     this.baseURL = `http://127.0.0.1:${this.port}`;
     this.log = '';
     const child = spawn(APPCAT_BIN, ['serve'], {
-      env: childEnv(this.dataDir, { APPCAT_ADDR: `127.0.0.1:${this.port}` }),
+      env: childEnv(this.dataDir, { ...this.env, APPCAT_ADDR: `127.0.0.1:${this.port}` }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -187,7 +235,8 @@ export class AppcatServer {
       last = await this.#spawnOnce();
       if (last.ok) return this;
       await this.#kill();
-      if (!/address|in use/i.test(this.log)) break;
+      // A fixed port cannot move elsewhere.
+      if (this.fixedPort || !/address|in use/i.test(this.log)) break;
     }
     throw new Error(`${last.why}; its output:\n${this.log}`);
   }
@@ -301,11 +350,15 @@ export class AppcatServer {
   }
 }
 
-/** Creates a temporary data directory and starts a server on it. */
-export async function startServer() {
+/**
+ * Creates a temporary data directory and starts a server on it. Options:
+ * `env` (extra environment variables for serve and the CLI) and `port` (a
+ * fixed port), as for AppcatServer.
+ */
+export async function startServer(options = {}) {
   checkBuilt();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'appcat-e2e-'));
-  const server = new AppcatServer(dataDir);
+  const server = new AppcatServer(dataDir, options);
   try {
     return await server.start();
   } catch (e) {

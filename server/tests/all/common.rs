@@ -112,6 +112,30 @@ impl TestApp {
     }
 
     pub async fn with(limits: Limits, types_dir: Option<&Path>) -> TestApp {
+        Self::with_web(limits, types_dir, appcat::state::Web::open()).await
+    }
+
+    /// A second router on the same database and blob store: another replica.
+    pub fn replica(&self) -> Router {
+        let leptos_options = LeptosOptions::builder()
+            .output_name("appcat")
+            .site_root(self.dir.path().join("site").display().to_string())
+            .build();
+        appcat::app(
+            AppState {
+                catalog: self.catalog.clone(),
+                leptos_options,
+                web: std::sync::Arc::new(appcat::state::Web::open()),
+            },
+            Duration::from_secs(30),
+        )
+    }
+
+    pub async fn with_web(
+        limits: Limits,
+        types_dir: Option<&Path>,
+        web: appcat::state::Web,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = TestDb::new(dir.path()).await;
         let conn = connect(&db).await;
@@ -131,7 +155,7 @@ impl TestApp {
         let state = AppState {
             catalog: catalog.clone(),
             leptos_options,
-            web: std::sync::Arc::new(appcat::state::Web::open()),
+            web: std::sync::Arc::new(web),
         };
         let router = appcat::app(state, Duration::from_secs(30));
         TestApp {

@@ -14,3 +14,4 @@ mod pages;
 mod schema_rules;
 mod shared_data;
 mod type_versions;
+mod web;

@@ -64,8 +64,10 @@ async fn pages_show_public_artifacts_with_the_right_status() {
     assert!(html.contains("Not found"));
     let (s, _) = page(&app, "/no/such/page").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = page(&app, "/apps/heat_templates?marker=not-a-marker").await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A stale or forged marker is a bad request, said on the page.
+    let (s, html) = page(&app, "/apps/heat_templates?marker=not-a-marker").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("flash error"), "{html}");
 }
 
 #[tokio::test]
