@@ -38,9 +38,14 @@ tool-bindgen:
 	fi
 
 # Browser tests: Debian's chromium and npm's playwright-core (no browser download).
-tool-e2e:
+# npm packages: playwright-core, and oidc-provider (a real OpenID Connect
+# provider for the sign-in tests); reinstalled when the lockfile changes.
+tool-e2e: end2end/node_modules/.installed
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-	@cd end2end && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --cache $(NPM_CACHE); }
+
+end2end/node_modules/.installed: end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund --cache $(NPM_CACHE)
+	touch $@
 
 ## Build ---------------------------------------------------------------------
 

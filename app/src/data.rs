@@ -41,6 +41,7 @@ pub trait CatalogData: Send + Sync + 'static {
         type_name: &str,
         name: &str,
         version: Option<String>,
+        reviews_page: Option<u64>,
     ) -> Result<Option<ArtifactDetail>, DataError>;
 
     /// Who is signed in, the CSRF token, and the one-time message.

@@ -2,6 +2,7 @@
 //! the server functions that fetch them. Rendered on the server (feature
 //! `ssr`) and hydrated in the browser (feature `hydrate`).
 
+pub mod community;
 pub mod models;
 pub mod pages;
 pub mod server_fns;

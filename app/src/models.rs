@@ -26,6 +26,10 @@ pub struct ArtifactCard {
     pub icon_url: Option<String>,
     pub tags: Vec<String>,
     pub updated_at: String,
+    /// Average stars; `None` while unrated.
+    pub rating: Option<f64>,
+    pub rating_count: u64,
+    pub downloads: u64,
 }
 
 /// One page of a type's public artifacts.
@@ -58,8 +62,10 @@ pub struct ListingQuery {
     pub kind: Option<String>,
     /// A version requirement (`>=1.0, <2`, `^1.2`, `==1.2.*`).
     pub req: Option<String>,
-    /// `name`, `newest` (the default) or `updated`.
+    /// `name`, `newest` (the default), `updated`, `rating` or `downloads`.
     pub sort: Option<String>,
+    /// Only artifacts rated at least this many stars on average.
+    pub min_rating: Option<String>,
 }
 
 impl ListingQuery {
@@ -73,6 +79,7 @@ impl ListingQuery {
             ("release", &self.release),
             ("provider", &self.provider),
             ("req", &self.req),
+            ("min_rating", &self.min_rating),
             ("sort", &self.sort),
         ]
         .into_iter()
@@ -171,6 +178,57 @@ pub struct ArtifactDetail {
     pub dependencies: Vec<DependencyInfo>,
     pub dependents: Vec<ArtifactRef>,
     pub api_url: String,
+    pub community: Community,
+}
+
+/// A review or a reply as the detail page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewInfo {
+    pub id: String,
+    pub version: String,
+    pub author: String,
+    /// Sanitised HTML of the Markdown.
+    pub body_html: String,
+    /// The Markdown, for the edit form.
+    pub body: String,
+    pub created_at: String,
+    pub edited: bool,
+    pub hidden: bool,
+    pub by_publisher: bool,
+    pub can_edit: bool,
+    pub reports: u64,
+    pub replies: Vec<ReviewInfo>,
+}
+
+/// One day of the statistics chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayStat {
+    pub day: String,
+    pub downloads: u64,
+    pub views: u64,
+}
+
+/// Ratings, reviews and statistics of an artifact, with what the viewer
+/// may do.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Community {
+    pub rating: Option<f64>,
+    pub rating_count: u64,
+    pub my_rating: Option<u8>,
+    pub reviews: Vec<ReviewInfo>,
+    pub reviews_total: u64,
+    pub page: u64,
+    pub pages: u64,
+    pub signed_in: bool,
+    /// Signed in and the artifact is active.
+    pub can_review: bool,
+    /// A member of the publishing tenant.
+    pub can_reply: bool,
+    pub can_moderate: bool,
+    pub downloads_total: u64,
+    pub views_total: u64,
+    /// The last 90 days, oldest first.
+    pub days: Vec<DayStat>,
 }
 
 /// The signed-in user, as every page header shows them.
@@ -381,4 +439,31 @@ pub struct AdminOverview {
     pub users: Vec<UserRow>,
     pub tenants: Vec<TenantRow>,
     pub types: Vec<TypeRow>,
+    /// Reported reviews still shown.
+    pub reported: Vec<ReportedInfo>,
+    /// The latest moderation actions.
+    pub moderation: Vec<ModerationInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportedInfo {
+    pub review_id: String,
+    pub type_name: String,
+    pub name: String,
+    pub version: String,
+    pub author: String,
+    pub body: String,
+    pub reports: u64,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModerationInfo {
+    pub created_at: String,
+    pub actor: Option<String>,
+    pub action: String,
+    pub type_name: String,
+    pub name: String,
+    pub review_id: String,
+    pub note: String,
 }

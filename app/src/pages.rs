@@ -7,6 +7,7 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::{SsrMode, path};
 
+use crate::community::{CommunitySection, rating_text};
 use crate::models::{
     ArtifactCard, ArtifactDetail, ArtifactRef, DependencyInfo, ListingQuery, TypeListing,
     TypeSummary,
@@ -164,6 +165,18 @@ pub(crate) fn Unavailable() -> impl IntoView {
 fn HomePage() -> impl IntoView {
     let summaries = Resource::new(|| (), |_| get_type_summaries());
     let recent = Resource::new(|| (), |_| get_type_listing("all".to_owned(), None));
+    let popular = Resource::new(
+        || (),
+        |_| {
+            get_type_listing(
+                "all".to_owned(),
+                Some(ListingQuery {
+                    sort: Some("downloads".to_owned()),
+                    ..Default::default()
+                }),
+            )
+        },
+    );
     view! {
         <Title text="" />
         <section class="hero">
@@ -177,12 +190,20 @@ fn HomePage() -> impl IntoView {
         </section>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match (summaries.await, recent.await) {
-                    (Ok(types), Ok(recent)) => {
+                match (summaries.await, recent.await, popular.await) {
+                    (Ok(types), Ok(recent), Ok(popular)) => {
                         let recent: Vec<ArtifactCard> =
                             recent.map(|l| l.artifacts.into_iter().take(6).collect()).unwrap_or_default();
+                        let popular: Vec<ArtifactCard> = popular
+                            .map(|l| l.artifacts.into_iter().filter(|a| a.downloads > 0).take(6).collect())
+                            .unwrap_or_default();
                         view! {
                             <TypeTiles types />
+                            {(!popular.is_empty()).then(|| view! {
+                                <h2>"Most downloaded"</h2>
+                                <ul class="cards">{popular.into_iter().map(|a| view! { <Card a /> }).collect_view()}</ul>
+                                <a class="next" href="/apps/all?sort=downloads">"More popular apps"</a>
+                            })}
                             {(!recent.is_empty()).then(|| view! {
                                 <h2>"Recently added"</h2>
                                 <ul class="cards">{recent.into_iter().map(|a| view! { <Card a /> }).collect_view()}</ul>
@@ -246,6 +267,7 @@ fn TypePage() -> impl IntoView {
             kind: get("kind"),
             req: get("req"),
             sort: get("sort"),
+            min_rating: get("min_rating"),
         }
     };
     let listing = Resource::new(
@@ -398,7 +420,7 @@ fn Listing(listing: TypeListing, query: ListingQuery) -> impl IntoView {
             <input id="q" name="q" type="search" value=q.clone() placeholder="Name, description or tag" />
             {current
                 .iter()
-                .filter(|(k, _)| !["q", "req", "sort"].contains(k))
+                .filter(|(k, _)| !["q", "req", "sort", "min_rating"].contains(k))
                 .map(|(k, v)| view! { <input type="hidden" name=*k value=v.clone() /> })
                 .collect_view()}
             <button type="submit">"Search"</button>
@@ -407,9 +429,19 @@ fn Listing(listing: TypeListing, query: ListingQuery) -> impl IntoView {
                 <input id="req" name="req" value=query.req.clone().unwrap_or_default()
                     placeholder=">=1.0, <2 · ^1.2 · ==1.2.*" aria-describedby="req-help" />
                 <small id="req-help">"A version requirement, cargo or pip style."</small>
+                <label for="min_rating">"Rating"</label>
+                <select id="min_rating" name="min_rating">
+                    {[("", "any"), ("4", "4 ★ and up"), ("3", "3 ★ and up"), ("2", "2 ★ and up")]
+                        .into_iter()
+                        .map(|(value, text)| {
+                            let selected = query.min_rating.as_deref().unwrap_or("") == value;
+                            view! { <option value=value selected=selected>{text}</option> }
+                        })
+                        .collect_view()}
+                </select>
                 <label for="sort">"Sort by"</label>
                 <select id="sort" name="sort">
-                    {[("newest", "Newest"), ("updated", "Recently updated"), ("name", "Name")]
+                    {[("newest", "Newest"), ("updated", "Recently updated"), ("name", "Name"), ("rating", "Best rated"), ("downloads", "Most downloaded")]
                         .into_iter()
                         .map(|(value, text)| {
                             let selected = query.sort.as_deref().unwrap_or("newest") == value;
@@ -466,6 +498,10 @@ fn Card(a: ArtifactCard) -> impl IntoView {
                 <p class="meta">
                     {format!("by {} · updated {}", a.owner, a.updated_at)}
                 </p>
+                <p class="meta stats-line">
+                    <span class="rating">{rating_text(a.rating, a.rating_count)}</span>
+                    {format!(" · {} downloads", a.downloads)}
+                </p>
                 <ul class="tags">
                     {a.tags.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}
                 </ul>
@@ -484,15 +520,25 @@ fn DetailPage() -> impl IntoView {
                 params.read().get("type_name").unwrap_or_default(),
                 params.read().get("name").unwrap_or_default(),
                 query.read().get("version").filter(|v| !v.is_empty()),
+                query
+                    .read()
+                    .get("reviews")
+                    .and_then(|p| p.parse::<u64>().ok()),
             )
         },
-        |(type_name, name, version)| get_artifact_detail(type_name, name, version),
+        |(type_name, name, version, reviews)| {
+            get_artifact_detail(type_name, name, version, reviews)
+        },
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let token = match crate::space::use_session() {
+                    Some(s) => s.await.map(|i| i.csrf).unwrap_or_default(),
+                    None => String::new(),
+                };
                 match detail.await {
-                    Ok(Some(d)) => view! { <Detail d /> }.into_any(),
+                    Ok(Some(d)) => view! { <Detail d token /> }.into_any(),
                     Ok(None) => view! { <NotFound /> }.into_any(),
                     Err(_) => view! { <Unavailable /> }.into_any(),
                 }
@@ -550,7 +596,7 @@ fn pairs(items: Vec<(String, String)>) -> impl IntoView {
 }
 
 #[component]
-fn Detail(d: ArtifactDetail) -> impl IntoView {
+fn Detail(d: ArtifactDetail, token: String) -> impl IntoView {
     let initial = d
         .name
         .chars()
@@ -677,6 +723,13 @@ fn Detail(d: ArtifactDetail) -> impl IntoView {
                     view! { <ul class="deps">{d.dependents.iter().map(|r| view! { <li>{ref_link(r)}</li> }).collect_view()}</ul> }.into_any()
                 }}
             </section>
+            <CommunitySection
+                c=d.community.clone()
+                type_name=d.type_name.clone()
+                id=d.id.clone()
+                here=detail_href(&d.type_name, &d.name, &d.version)
+                token
+            />
             <p class="api"><a href=d.api_url.clone()>"This artifact in the API (JSON)"</a></p>
         </article>
     }

@@ -46,9 +46,10 @@ pub async fn get_artifact_detail(
     type_name: String,
     name: String,
     version: Option<String>,
+    reviews_page: Option<u64>,
 ) -> Result<Option<ArtifactDetail>, ServerFnError> {
     catalog()?
-        .artifact_detail(&request()?, &type_name, &name, version)
+        .artifact_detail(&request()?, &type_name, &name, version, reviews_page)
         .await
         .map_err(unavailable)
 }

@@ -898,6 +898,47 @@ fn Admin(a: AdminOverview, token: String) -> impl IntoView {
                 </details>
             })}
         </section>
+        <section id="moderation">
+            <h2>{format!("Reported reviews ({})", a.reported.len())}</h2>
+            {if a.reported.is_empty() {
+                view! { <p class="hint">"No reported reviews."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="queue">
+                        {a.reported.iter().map(|r| {
+                            let href = format!("/apps/{}/{}#review-{}", encode(&r.type_name), encode(&r.name), r.review_id);
+                            view! {
+                                <li class="request-item reported-item">
+                                    <p>
+                                        <a href=href>{format!("{} ({} {})", r.name, r.type_name, r.version)}</a>
+                                        " " <span class="muted">{format!("by {} · {} report(s)", r.author, r.reports)}</span>
+                                    </p>
+                                    <blockquote>{r.body.chars().take(300).collect::<String>()}</blockquote>
+                                    {(!r.reasons.is_empty()).then(|| view! { <p class="muted">{format!("Reasons: {}", r.reasons.join(" · "))}</p> })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <details>
+                <summary>"Moderation log"</summary>
+                <table class="list" id="moderation-log">
+                    <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Artifact"</th><th scope="col">"Note"</th></tr></thead>
+                    <tbody>
+                        {a.moderation.iter().map(|m| view! {
+                            <tr>
+                                <td>{m.created_at.clone()}</td>
+                                <td>{m.actor.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td>{m.action.clone()}</td>
+                                <td>{format!("{} ({})", m.name, m.type_name)}</td>
+                                <td>{m.note.clone()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        </section>
         <section id="users">
             <h2>"Users"</h2>
             <table class="list">

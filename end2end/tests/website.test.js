@@ -11,7 +11,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -87,6 +87,35 @@ async function cliUser(username, password, { tenant, role = 'member', admin = fa
   if (tenant) args.push('--tenant', tenant, '--role', role);
   args.push('--password-stdin');
   await server.cli(...args, { input: `${password}\n` });
+}
+
+/** The template file of apiArtifact(). */
+const TEMPLATE = Buffer.from('heat_template_version: 2018-08-31\nresources: {}\n');
+
+/** A CLI-made token of `user` in `tenant`. */
+async function cliToken(user, tenant) {
+  const token = (await server.cli('token', 'create', '--user', user, '--tenant', tenant)).trim().split('\n').pop().trim();
+  assert.match(token, /^appcat_/);
+  return token;
+}
+
+/** A heat template made through the API, with a template file; active if `activate`. */
+async function apiArtifact(token, fields, { activate = false } = {}) {
+  const a = await server.api('POST', '/api/v1/artifacts/heat_templates', { token, body: fields, expect: 201 });
+  const p = `/api/v1/artifacts/heat_templates/${a.id}`;
+  await server.api('PUT', `${p}/template`, {
+    token,
+    body: TEMPLATE,
+    contentType: 'application/x-yaml',
+  });
+  if (!activate) return a;
+  const active = await server.api('PATCH', p, {
+    token,
+    body: [{ op: 'replace', path: '/status', value: 'active' }],
+    contentType: 'application/json-patch+json',
+  });
+  assert.equal(active.status, 'active');
+  return active;
 }
 
 /** Registers through /register; ends on /space, signed in. */
@@ -440,21 +469,9 @@ describe('website', { timeout: TIMEOUT * 6 }, () => {
   test('tenant isolation: another tenant cannot see or open a private artifact', { timeout: TIMEOUT }, async () => {
     // The owner: a tenant with an active, private artifact, made through the API.
     await cliUser('quinn', 'quinn-password-1', { tenant: 'quartz', role: 'admin' });
-    const token = (await server.cli('token', 'create', '--user', 'quinn', '--tenant', 'quartz')).trim().split('\n').pop().trim();
-    const created = await server.api('POST', '/api/v1/artifacts/heat_templates', {
-      token,
-      body: { name: 'quartz-internal', version: '3.1.4', description: 'Internal **only**.' },
-      expect: 201,
-    });
-    const api = `/api/v1/artifacts/heat_templates/${created.id}`;
-    await server.api('PUT', `${api}/template`, { token, body: 'heat_template_version: 2018-08-31\nresources: {}\n', contentType: 'application/x-yaml' });
-    const active = await server.api('PATCH', api, {
-      token,
-      body: [{ op: 'replace', path: '/status', value: 'active' }],
-      contentType: 'application/json-patch+json',
-    });
-    assert.equal(active.status, 'active');
-    assert.equal(active.visibility, 'private');
+    const token = await cliToken('quinn', 'quartz');
+    const created = await apiArtifact(token, { name: 'quartz-internal', version: '3.1.4', description: 'Internal **only**.' }, { activate: true });
+    assert.equal(created.visibility, 'private');
     const detail = '/apps/heat_templates/quartz-internal';
     const manage = `/space/a/heat_templates/${created.id}`;
 
@@ -662,19 +679,140 @@ describe('website', { timeout: TIMEOUT * 6 }, () => {
     }
   });
 
+  test('browse: tag, version requirement and sort through the search form; a bad requirement is a 400', { timeout: TIMEOUT }, async () => {
+    // Three public artifacts with one tag, published by a catalog admin.
+    await cliUser('bea', 'bea-password-1', { tenant: 'browsing', role: 'admin' });
+    await server.cli('user', 'create', 'bea-admin', '--admin');
+    await server.cli('user', 'add-to-tenant', 'bea-admin', 'browsing', '--role', 'admin');
+    const token = await cliToken('bea', 'browsing');
+    const adminToken = await cliToken('bea-admin', 'browsing');
+    for (const [name, version] of [['zeta-app', '2.5.0'], ['alpha-app', '1.4.0'], ['mid-app', '0.9.0']]) {
+      const a = await apiArtifact(token, { name, version, tags: ['browse-e2e'] }, { activate: true });
+      const published = await server.api('PATCH', `/api/v1/artifacts/heat_templates/${a.id}`, {
+        token: adminToken,
+        body: [{ op: 'replace', path: '/visibility', value: 'public' }],
+        contentType: 'application/json-patch+json',
+      });
+      assert.equal(published.visibility, 'public');
+    }
+    const h = await openPage(browser, server);
+    const { page } = h;
+    const names = () => page.locator('li.card h2 a').allInnerTexts();
+    // After a search through the form (a new document, or the client-side
+    // router's update): waits until the cards are `expected`.
+    const cardsBecome = async (expected) => {
+      try {
+        await page.waitForFunction(
+          (want) => [...document.querySelectorAll('li.card h2 a')].map((a) => a.textContent.trim()).join('\n') === want.join('\n'),
+          expected,
+          { timeout: 10_000 },
+        );
+      } catch {
+        assert.deepEqual(await names(), expected, `cards at ${page.url()}`);
+      }
+    };
+    try {
+      await visit(h, '/apps/heat_templates?tag=browse-e2e&sort=name');
+      assert.deepEqual(await names(), ['alpha-app', 'mid-app', 'zeta-app']);
+      assert.equal(await page.locator('#sort').inputValue(), 'name');
+      // The form keeps the tag and adds the requirement.
+      await page.fill('#req', '>=1.0, <2');
+      await Promise.all([page.waitForURL(/[?&]req=/), page.press('#req', 'Enter')]);
+      const url = new URL(page.url());
+      assert.equal(url.searchParams.get('tag'), 'browse-e2e');
+      assert.equal(url.searchParams.get('req'), '>=1.0, <2');
+      await cardsBecome(['alpha-app']);
+      assert.match((await page.locator('.total').innerText()).trim(), /^1 match\b/);
+      // A fresh load of that address gives the same.
+      await visit(h, `${url.pathname}${url.search}`);
+      assert.deepEqual(await names(), ['alpha-app']);
+      assert.equal(await page.locator('#req').inputValue(), '>=1.0, <2');
+
+      await visit(h, `/apps/heat_templates?tag=browse-e2e&req=${encodeURIComponent('>=2')}`);
+      assert.deepEqual(await names(), ['zeta-app']);
+      await visit(h, `/apps/heat_templates?tag=browse-e2e&req=${encodeURIComponent('>=3')}`);
+      assert.deepEqual(await names(), []);
+      assert.match((await page.locator('.total').innerText()).trim(), /^0 matches/);
+
+      // Sorting by name through the form, newest as the default.
+      await visit(h, '/apps/heat_templates?tag=browse-e2e');
+      assert.equal(await page.locator('#sort').inputValue(), 'newest');
+      await page.selectOption('#sort', 'name');
+      await Promise.all([page.waitForURL(/[?&]sort=name/), page.press('#q', 'Enter')]);
+      await cardsBecome(['alpha-app', 'mid-app', 'zeta-app']);
+      assert.equal(new URL(page.url()).searchParams.get('tag'), 'browse-e2e');
+
+      // A requirement that is none.
+      await visit(h, `/apps/heat_templates?tag=browse-e2e&req=${encodeURIComponent('>=banana')}`, 400);
+      const error = page.locator('main p.flash.error');
+      assert.equal(await error.count(), 1, 'an error message');
+      assert.equal(await error.getAttribute('role'), 'alert');
+      assert.ok((await error.innerText()).trim().length > 0);
+      assertNoProblems(h.problems, { allowConsole: [/status of 400/] });
+    } finally {
+      await h.context.close();
+    }
+  });
+
+  for (const javaScriptEnabled of [true, false]) {
+    test(`links to server endpoints (API, file downloads) are loaded from the server (${javaScriptEnabled ? 'with' : 'without'} JavaScript)`, { timeout: TIMEOUT }, async () => {
+      const user = javaScriptEnabled ? 'lars' : 'lena';
+      await cliUser(user, `${user}-password-1`, { tenant: `${user}-links`, role: 'admin' });
+      const name = `${user}-stack`;
+      const a = await apiArtifact(await cliToken(user, `${user}-links`), { name, version: '1.0.0' }, { activate: true });
+      const blobUrl = server.url(`/api/v1/artifacts/heat_templates/${a.id}/template`);
+      const h = await openPage(browser, server, { javaScriptEnabled });
+      const { page } = h;
+      // A click must make the browser load `url` itself (a document, or a
+      // download for a file), not leave it to the client-side router.
+      const wrong = [];
+      const follow = async (where, link, url, download = null) => {
+        assert.equal(await link.count(), 1, `one link to ${url} on ${where}`);
+        try {
+          if (download) {
+            const [d] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), link.click()]);
+            assert.equal(d.url(), url);
+            assert.equal(await d.failure(), null, 'download failure');
+            const saved = await readFile(await d.path());
+            assert.ok(saved.equals(download), `${where}: the downloaded file is the template`);
+          } else {
+            const [request] = await Promise.all([
+              page.waitForRequest((r) => r.url() === url && r.isNavigationRequest(), { timeout: 10_000 }),
+              link.click(),
+            ]);
+            const response = await request.response();
+            if (response?.status() !== 200) wrong.push(`${where}: GET ${url} answered ${response?.status()}`);
+          }
+        } catch (e) {
+          const h1 = await page.locator('main h1').first().innerText().catch(() => '?');
+          wrong.push(`${where}: a click on ${url} did not load it (now at ${page.url()}, showing "${h1}"): ${e.message.split('\n')[0]}`);
+        }
+      };
+      try {
+        await signIn(h, user, `${user}-password-1`);
+        await follow('header', page.locator('header a', { hasText: /^API$/ }), server.url('/api/openapi.json'));
+        await visit(h, `/space/a/heat_templates/${a.id}`);
+        await follow('manage page', blobSlot(page, 'template').locator('ul.files a'), blobUrl, TEMPLATE);
+        await visit(h, `/apps/heat_templates/${name}`);
+        await follow('detail page', page.locator('table.blobs a', { hasText: 'template' }), blobUrl, TEMPLATE);
+        assert.deepEqual(wrong, [], 'links the browser did not follow');
+        // A download ends the navigation that started it: chromium reports
+        // that as an aborted document request.
+        h.problems.failedRequests = h.problems.failedRequests.filter((f) => f !== `GET ${blobUrl}: net::ERR_ABORTED`);
+        assertNoProblems(h.problems);
+      } finally {
+        await h.context.close();
+      }
+    });
+  }
+
   test('signed-in pages at 375 px: no horizontal scrolling', { timeout: TIMEOUT }, async () => {
     // A member with a token, a draft with a file and an active artifact.
     await cliUser('mona', 'mona-password-1', { tenant: 'mobile', role: 'admin' });
-    const token = (await server.cli('token', 'create', '--user', 'mona', '--tenant', 'mobile')).trim().split('\n').pop().trim();
+    const token = await cliToken('mona', 'mobile');
     const ids = [];
     for (const [name, activate] of [['mona-draft', false], ['mona-active-stack-with-a-longer-name', true]]) {
-      const a = await server.api('POST', '/api/v1/artifacts/heat_templates', { token, body: { name, version: '1.0.0', tags: ['mobile'] }, expect: 201 });
-      const p = `/api/v1/artifacts/heat_templates/${a.id}`;
-      await server.api('PUT', `${p}/template`, { token, body: 'heat_template_version: 2018-08-31\nresources: {}\n', contentType: 'application/x-yaml' });
-      if (activate) {
-        await server.api('PATCH', p, { token, body: [{ op: 'replace', path: '/status', value: 'active' }], contentType: 'application/json-patch+json' });
-      }
-      ids.push(a.id);
+      ids.push((await apiArtifact(token, { name, version: '1.0.0', tags: ['mobile'] }, { activate })).id);
     }
     const h = await openPage(browser, server, { width: 375, height: 800 });
     try {

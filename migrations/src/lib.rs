@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_init;
 mod m20261130_000001_web;
+mod m20261201_000001_community;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_init::Migration),
             Box::new(m20261130_000001_web::Migration),
+            Box::new(m20261201_000001_community::Migration),
         ]
     }
 }

@@ -46,6 +46,7 @@ async fn setup() -> Fixture {
         types: Arc::new(types),
         store,
         limits: Limits::default(),
+        counter: Default::default(),
     };
     accounts::create_tenant(&db, "acme", None)
         .await

@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod blobs;
 pub mod bundles;
+pub mod community;
 pub mod deps;
 pub mod listing;
 pub mod members;
@@ -24,6 +25,46 @@ pub struct ApiJson<T>(pub T);
 impl<T: Serialize> axum::response::IntoResponse for ApiJson<T> {
     fn into_response(self) -> axum::response::Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+/// Where a request comes from, for counting downloads and views once per
+/// client: the peer address (when the server was started with connect info)
+/// and the user agent.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub addr: Option<std::net::SocketAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl Client {
+    pub fn from_parts(parts: &axum::http::request::Parts) -> Client {
+        Client {
+            addr: parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0),
+            user_agent: parts
+                .headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        }
+    }
+
+    pub fn key(&self, caller: &crate::auth::Caller) -> String {
+        crate::services::stats::client_key(caller, self.addr, self.user_agent.as_deref())
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Client::from_parts(parts))
     }
 }
 

@@ -43,6 +43,16 @@ pub struct Config {
         global = true
     )]
     pub db_max_connections: u32,
+
+    /// Seconds within which repeated downloads (or page views) of one
+    /// artifact by one client count once.
+    #[arg(
+        long,
+        env = "APPCAT_COUNT_WINDOW_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub count_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -59,6 +69,11 @@ pub struct ServeConfig {
     /// transfers, are not bounded).
     #[arg(long, env = "APPCAT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Seconds between writes of the download and page-view counts (they
+    /// are also written on a clean shutdown).
+    #[arg(long, env = "APPCAT_STATS_FLUSH_SECS", default_value_t = 5)]
+    pub stats_flush_secs: u64,
 
     #[command(flatten)]
     pub web: WebConfig,

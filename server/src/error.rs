@@ -29,6 +29,8 @@ pub enum AppError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("the requested range is not satisfiable")]
     RangeNotSatisfiable(u64),
     #[error("the service is temporarily unavailable")]
@@ -66,6 +68,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -81,6 +84,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "RequestEntityTooLarge",
             AppError::UnsupportedMediaType(_) => "UnsupportedMediaType",
             AppError::RangeNotSatisfiable(_) => "RequestedRangeNotSatisfiable",
+            AppError::TooManyRequests(_) => "TooManyRequests",
             AppError::Unavailable => "ServiceUnavailable",
             AppError::Internal(_) => "InternalServerError",
         }

@@ -73,6 +73,9 @@ fn card(v: &Value) -> ArtifactCard {
             })
             .unwrap_or_default(),
         updated_at: s("updated_at").get(..10).unwrap_or_default().to_owned(),
+        rating: v.get("rating").and_then(Value::as_f64),
+        rating_count: v.get("rating_count").and_then(Value::as_u64).unwrap_or(0),
+        downloads: v.get("downloads").and_then(Value::as_u64).unwrap_or(0),
     }
 }
 
@@ -159,11 +162,16 @@ impl CatalogData for PageData {
         if let Some(req) = &query.req {
             filters.push(("version".to_owned(), format!("spec:{req}")));
         }
+        if let Some(min) = &query.min_rating {
+            filters.push(("rating".to_owned(), format!("gte:{min}")));
+        }
         let mut params = filters.clone();
         params.push(("limit".to_owned(), "24".to_owned()));
         let sort = match query.sort.as_deref() {
             Some("name") => Some("name:asc"),
             Some("updated") => Some("updated_at:desc"),
+            Some("rating") => Some("rating:desc,rating_count:desc"),
+            Some("downloads") => Some("downloads:desc"),
             Some("newest") | None => None,
             Some(_) => {
                 return Ok(Some(TypeListing {
@@ -172,7 +180,9 @@ impl CatalogData for PageData {
                     total: 0,
                     next_marker: None,
                     facets: vec![],
-                    error: Some("sort is one of name, newest, updated".to_owned()),
+                    error: Some(
+                        "sort is one of name, newest, updated, rating, downloads".to_owned(),
+                    ),
                 }));
             }
         };
@@ -298,11 +308,24 @@ impl CatalogData for PageData {
         type_name: &str,
         name: &str,
         version: Option<String>,
+        reviews_page: Option<u64>,
     ) -> Result<Option<ArtifactDetail>, DataError> {
         let caller = self.caller(req).await.map_err(log)?;
-        self.detail(&caller, type_name, name, version)
+        let mut detail = self
+            .detail(&caller, type_name, name, version)
             .await
-            .map_err(log)
+            .map_err(log)?;
+        if let Some(d) = &mut detail {
+            let client = crate::api::Client::from_parts(req).key(&caller);
+            self.catalog
+                .counter
+                .hit(crate::services::stats::Kind::View, &d.id, &client);
+            d.community = self
+                .community(&caller, d, reviews_page.unwrap_or(1))
+                .await
+                .map_err(log)?;
+        }
+        Ok(detail)
     }
 
     async fn session_info(&self, req: &Request) -> Result<SessionInfo, DataError> {
@@ -609,7 +632,66 @@ impl PageData {
             dependencies,
             dependents,
             api_url: format!("/api/v1/artifacts/{type_name}/{id}"),
+            community: Default::default(),
         }))
+    }
+}
+
+fn review_info(r: crate::services::community::Review) -> app::models::ReviewInfo {
+    app::models::ReviewInfo {
+        id: r.id,
+        version: r.version,
+        author: r.author,
+        body_html: r.body_html,
+        body: r.body,
+        created_at: r.created_at.get(..10).unwrap_or_default().to_owned(),
+        edited: r.edited_at.is_some(),
+        hidden: r.hidden,
+        by_publisher: r.by_publisher,
+        can_edit: r.can_edit,
+        reports: r.reports,
+        replies: r.replies.into_iter().map(review_info).collect(),
+    }
+}
+
+impl PageData {
+    /// Ratings, reviews and statistics for the detail page, through the
+    /// same services as the API.
+    async fn community(
+        &self,
+        caller: &Caller,
+        d: &ArtifactDetail,
+        page: u64,
+    ) -> Result<app::models::Community, AppError> {
+        use crate::services::{community, stats};
+        let rating = community::get_rating(&self.catalog, caller, &d.type_name, &d.id).await?;
+        let reviews = community::list(&self.catalog, caller, &d.type_name, &d.id, page, 10).await?;
+        let st = stats::stats(&self.catalog, caller, &d.type_name, &d.id).await?;
+        let signed_in = caller.principal().is_some_and(|p| !p.user_id.is_empty());
+        Ok(app::models::Community {
+            rating: rating.average,
+            rating_count: rating.count.max(0) as u64,
+            my_rating: rating.mine.and_then(|s| u8::try_from(s).ok()),
+            reviews: reviews.reviews.into_iter().map(review_info).collect(),
+            reviews_total: reviews.total,
+            page: reviews.page,
+            pages: reviews.pages,
+            signed_in,
+            can_review: signed_in && d.status == "active",
+            can_reply: caller.is_member_of(&d.owner),
+            can_moderate: reviews.can_moderate,
+            downloads_total: st.downloads_total,
+            views_total: st.views_total,
+            days: st
+                .days
+                .into_iter()
+                .map(|x| app::models::DayStat {
+                    day: x.day,
+                    downloads: x.downloads,
+                    views: x.views,
+                })
+                .collect(),
+        })
     }
 }
 

@@ -17,7 +17,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{artifacts, blobs, bundles, deps, listing, members, schemas};
+use crate::api::{artifacts, blobs, bundles, community, deps, listing, members, schemas};
 use crate::pages::PageData;
 use crate::state::AppState;
 
@@ -38,7 +38,8 @@ use crate::state::AppState;
         (name = "members", description = "Sharing with other tenants"),
         (name = "dependencies", description = "Resolved dependency graphs and reverse dependencies"),
         (name = "bundles", description = "An artifact with its dependency closure as one archive"),
-        (name = "listing", description = "Requests for a public listing and their approval")
+        (name = "listing", description = "Requests for a public listing and their approval"),
+        (name = "community", description = "Ratings, reviews, moderation and download statistics")
     )
 )]
 struct ApiDoc;
@@ -64,6 +65,17 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(listing::list))
         .routes(routes!(listing::approve))
         .routes(routes!(listing::reject))
+        .routes(routes!(
+            community::rating_get,
+            community::rating_put,
+            community::rating_delete
+        ))
+        .routes(routes!(community::review_list, community::review_create))
+        .routes(routes!(community::review_edit, community::review_delete))
+        .routes(routes!(community::review_report))
+        .routes(routes!(community::review_moderate))
+        .routes(routes!(community::moderation_log))
+        .routes(routes!(community::artifact_stats))
         .routes(routes!(blobs::upload, blobs::download, blobs::remove))
         .routes(routes!(
             blobs::upload_entry,

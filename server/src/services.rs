@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod artifacts;
 pub mod blobs;
 pub mod bundles;
+pub mod community;
 pub mod deps;
 pub mod import;
 pub mod list;
@@ -15,6 +16,7 @@ pub mod listing;
 pub mod members;
 pub mod murano;
 pub mod properties;
+pub mod stats;
 
 use std::sync::Arc;
 
@@ -48,4 +50,6 @@ pub struct Catalog {
     pub types: Arc<TypeRegistry>,
     pub store: BlobStore,
     pub limits: Limits,
+    /// Download and page-view counts waiting to be written.
+    pub counter: Arc<stats::Counter>,
 }

@@ -57,6 +57,12 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}", post(forms::admin_user))
         .route("/admin/tenants", post(forms::admin_tenant))
         .route("/admin/memberships", post(forms::admin_membership))
+        .route("/community/{type_name}/{id}/rate", post(forms::rate))
+        .route("/community/{type_name}/{id}/review", post(forms::review))
+        .route(
+            "/community/{type_name}/{id}/review/{review_id}",
+            post(forms::review_action),
+        )
 }
 
 /// The file upload form: streamed, unbounded in time and only bounded in

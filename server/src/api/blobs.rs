@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use http_body_util::BodyExt;
 
-use super::{ApiJson, ArtifactBody};
+use super::{ApiJson, ArtifactBody, Client};
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody, bad_request};
 use crate::services::Catalog;
@@ -93,15 +93,30 @@ fn requested_range(headers: &HeaderMap, size: u64) -> AppResult<Option<(u64, u64
     }
 }
 
+/// Counts a download: once per client within the window, never for
+/// icons (pages show them), and a resumed download (a range not starting
+/// at 0) is the same download.
+fn count(catalog: &Catalog, caller: &Caller, client: &Client, id: &str, blob: &str) {
+    if blob != "icon" {
+        catalog.counter.hit(
+            crate::services::stats::Kind::Download,
+            id,
+            &client.key(caller),
+        );
+    }
+}
+
 async fn get(
     catalog: &Catalog,
     caller: &Caller,
+    client: &Client,
     (type_name, id, blob, key): (&str, &str, &str, Option<&str>),
     headers: &HeaderMap,
 ) -> AppResult<Response> {
     let row = match blobs::download(catalog, caller, type_name, id, blob, key).await? {
         // Glare answers external locations with 301.
         Download::Redirect(url) => {
+            count(catalog, caller, client, id, blob);
             let location = HeaderValue::from_str(&url)
                 .map_err(|_| AppError::Internal(anyhow::anyhow!("bad stored URL")))?;
             return Ok((
@@ -119,6 +134,9 @@ async fn get(
     } else {
         requested_range(headers, size)?
     };
+    if range.is_none_or(|(start, _)| start == 0) {
+        count(catalog, caller, client, &row.artifact_id, blob);
+    }
     let (status, stream, length) = match range {
         Some((start, end)) => (
             StatusCode::PARTIAL_CONTENT,
@@ -229,9 +247,17 @@ pub async fn download(
     State(catalog): State<Catalog>,
     caller: Caller,
     Path((type_name, id, blob)): Path<(String, String, String)>,
+    client: Client,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    get(&catalog, &caller, (&type_name, &id, &blob, None), &headers).await
+    get(
+        &catalog,
+        &caller,
+        &client,
+        (&type_name, &id, &blob, None),
+        &headers,
+    )
+    .await
 }
 
 /// Remove an external location.
@@ -284,11 +310,13 @@ pub async fn download_entry(
     State(catalog): State<Catalog>,
     caller: Caller,
     Path((type_name, id, blob, key)): Path<(String, String, String, String)>,
+    client: Client,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     get(
         &catalog,
         &caller,
+        &client,
         (&type_name, &id, &blob, Some(&key)),
         &headers,
     )

@@ -24,6 +24,11 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
     pub activated_at: Option<ChronoDateTimeUtc>,
+    /// Downloads of this version (all days), for sorting.
+    pub downloads: i64,
+    /// The sequence's average rating times 100; 0 while unrated.
+    pub rating_score: i32,
+    pub rating_count: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

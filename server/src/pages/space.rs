@@ -504,12 +504,45 @@ impl PageData {
                 artifacts,
             });
         }
+        let reported = crate::services::community::reported(&self.catalog, &caller)
+            .await?
+            .into_iter()
+            .map(|r| app::models::ReportedInfo {
+                review_id: r.review_id,
+                type_name: r.type_name,
+                name: r.name,
+                version: r.version,
+                author: r.author,
+                body: r.body,
+                reports: r.reports,
+                reasons: r.reasons,
+            })
+            .collect();
+        let moderation = crate::services::community::moderation_log(&self.catalog, &caller, 50)
+            .await?
+            .into_iter()
+            .map(|m| app::models::ModerationInfo {
+                created_at: m
+                    .created_at
+                    .replace('T', " ")
+                    .trim_end_matches('Z')
+                    .to_owned(),
+                actor: m.actor,
+                action: m.action,
+                type_name: m.type_name,
+                name: m.name,
+                review_id: m.review_id,
+                note: m.note,
+            })
+            .collect();
         Ok(Gate::Ok(AdminOverview {
             pending,
             decided,
             users,
             tenants,
             types,
+            reported,
+            moderation,
         }))
     }
 }

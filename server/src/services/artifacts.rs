@@ -160,6 +160,16 @@ pub fn view(ty: &ArtifactType, m: &artifact::Model, blobs: &[artifact_blob::Mode
         "activated_at".into(),
         json!(m.activated_at.as_ref().map(timestamp)),
     );
+    out.insert("downloads".into(), json!(m.downloads));
+    out.insert(
+        "rating".into(),
+        if m.rating_count > 0 {
+            json!(f64::from(m.rating_score) / 100.0)
+        } else {
+            Value::Null
+        },
+    );
+    out.insert("rating_count".into(), json!(m.rating_count));
     let props = parse_properties(m);
     // Unset lists and dicts read as empty, as Glare shows them (clients
     // append to `tags` without checking for null).
@@ -427,6 +437,9 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         activated_at: Set(None),
+        downloads: Set(0),
+        rating_score: Set(0),
+        rating_count: Set(0),
     };
     let txn = catalog.db.begin().await?;
     let inserted = model.insert(&txn).await.map_err(|e| {
@@ -439,7 +452,15 @@ pub async fn create(
         )
     })?;
     properties::insert(&txn, properties::rows(&id, &ty.fields, &ty.links, &props)).await?;
+    // A new version carries its sequence's rating.
+    let (score, count) =
+        super::community::refresh_rating(&txn, type_name, &principal.tenant, &name).await?;
     txn.commit().await?;
+    let inserted = artifact::Model {
+        rating_score: score,
+        rating_count: count,
+        ..inserted
+    };
     Ok(view(&ty, &inserted, &[]))
 }
 

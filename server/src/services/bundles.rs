@@ -545,6 +545,9 @@ pub async fn import<R: Read + Send + 'static>(
             created_at: Set(now),
             updated_at: Set(now),
             activated_at: Set((status == ACTIVE).then_some(now)),
+            downloads: Set(0),
+            rating_score: Set(0),
+            rating_count: Set(0),
         };
         rows.push((model, props, ty.clone(), id.clone(), blobs));
     }
@@ -589,8 +592,16 @@ pub async fn import<R: Read + Send + 'static>(
         }
         let txn = catalog.db.begin().await?;
         for (model, props, ty, id, _) in &rows {
-            model.clone().insert(&txn).await?;
+            let inserted = model.clone().insert(&txn).await?;
             properties::insert(&txn, properties::rows(id, &ty.fields, &ty.links, props)).await?;
+            // A version joining an existing sequence carries its rating.
+            super::community::refresh_rating(
+                &txn,
+                &inserted.type_name,
+                &inserted.owner,
+                &inserted.name,
+            )
+            .await?;
         }
         for b in &blob_rows {
             b.clone().insert(&txn).await?;

@@ -70,6 +70,8 @@ enum ValueKind {
     Time,
     /// A version, compared through its sort key.
     Version,
+    /// An average rating in stars, stored in hundredths.
+    Stars,
 }
 
 impl ValueKind {
@@ -400,6 +402,13 @@ fn parse_scalar(field: &str, kind: ValueKind, datetime: bool, text: &str) -> App
                 .map(|d| d.with_timezone(&Utc))
                 .ok_or_else(|| bad("a date and time"))?,
         ),
+        ValueKind::Stars => {
+            let stars: f64 = text.parse().map_err(|_| bad("a number of stars"))?;
+            if !(0.0..=5.0).contains(&stars) {
+                return Err(bad("between 0 and 5 stars"));
+            }
+            Scalar::Int((stars * 100.0).round() as i64)
+        }
         ValueKind::Version => Scalar::Str(sort_key(
             &parse_version(text).map_err(|e| bad_request(format!("filter on 'version': {e}")))?,
         )),
@@ -437,6 +446,9 @@ fn target_of(
         "updated_at" => return column("updated_at", ValueKind::Time, CMP),
         "activated_at" => return column("activated_at", ValueKind::Time, CMP),
         "version" => return column("version_sort", ValueKind::Version, CMP),
+        "downloads" => return column("downloads", ValueKind::Int, CMP),
+        "rating" => return column("rating_score", ValueKind::Stars, CMP),
+        "rating_count" => return column("rating_count", ValueKind::Int, CMP),
         _ => {}
     }
     let generic = catalog.types.generic_fields();
@@ -601,6 +613,9 @@ fn parse_sort(
                 _ => "id",
             }),
             "version" => SortExpr::Column("version_sort"),
+            "downloads" => SortExpr::Column("downloads"),
+            "rating" => SortExpr::Column("rating_score"),
+            "rating_count" => SortExpr::Column("rating_count"),
             "activated_at" => SortExpr::NullableTime("activated_at"),
             field => {
                 let def = match ty {

@@ -22,6 +22,9 @@ pub const BASE_FIELDS: &[&str] = &[
     "created_at",
     "updated_at",
     "activated_at",
+    "downloads",
+    "rating",
+    "rating_count",
 ];
 
 /// Path segments under an artifact that are sub-resources, not blobs.
@@ -34,6 +37,8 @@ pub const RESERVED_NAMES: &[&str] = &[
     "reviews",
     "ratings",
     "signatures",
+    "rating",
+    "listing-requests",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

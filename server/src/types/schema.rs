@@ -288,6 +288,38 @@ pub fn type_schema(ty: &ArtifactType) -> Value {
         }
         props.insert(ts.into(), v);
     }
+    props.insert(
+        "downloads".into(),
+        base(
+            "integer",
+            "Downloads of this version",
+            &cmp,
+            true,
+            false,
+            true,
+        ),
+    );
+    let mut rating = base(
+        "number",
+        "Average rating of the artifact (all versions), 1 to 5 stars; null while unrated",
+        &cmp,
+        true,
+        false,
+        true,
+    );
+    rating["type"] = json!(["number", "null"]);
+    props.insert("rating".into(), rating);
+    props.insert(
+        "rating_count".into(),
+        base(
+            "integer",
+            "How many users rated the artifact",
+            &cmp,
+            true,
+            false,
+            true,
+        ),
+    );
     for (name, def) in &ty.fields {
         props.insert(name.clone(), field_schema(def));
     }
@@ -324,6 +356,10 @@ pub fn type_schema(ty: &ArtifactType) -> Value {
         if prop.get("glareType").is_none() {
             let glare = if name.ends_with("_at") {
                 "DateTime"
+            } else if matches!(name.as_str(), "downloads" | "rating_count") {
+                "Integer"
+            } else if name == "rating" {
+                "Float"
             } else {
                 "String"
             };

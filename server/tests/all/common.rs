@@ -147,6 +147,7 @@ impl TestApp {
             types: Arc::new(types),
             store,
             limits,
+            counter: Default::default(),
         };
         let leptos_options = LeptosOptions::builder()
             .output_name("appcat")

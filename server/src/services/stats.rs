@@ -1,0 +1,317 @@
+//! Download and page-view counts per artifact version and day. Counting
+//! must not slow a download: a hit only touches an in-memory map; the
+//! counts are written in batches (every few seconds, by `appcat serve`, and
+//! once more on a clean shutdown), one upsert per artifact and day. Repeated
+//! hits from one client on one artifact within the window count once.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, OnConflict};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::Catalog;
+use super::artifacts::find_visible;
+use crate::auth::Caller;
+use crate::entities::{artifact, daily_count};
+use crate::error::AppResult;
+
+/// Days of history the stats endpoint and the chart show.
+pub const DAYS: i64 = 90;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Download,
+    View,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    downloads: u64,
+    views: u64,
+}
+
+/// The counts waiting to be written, and who was counted recently.
+#[derive(Debug)]
+pub struct Counter {
+    pending: Mutex<HashMap<(String, String), Counts>>,
+    seen: Mutex<HashMap<(Kind, String, String), Instant>>,
+    window: Duration,
+}
+
+impl Default for Counter {
+    fn default() -> Self {
+        Counter::new(Duration::from_secs(60))
+    }
+}
+
+fn today() -> String {
+    Utc::now().date_naive().format("%Y-%m-%d").to_string()
+}
+
+impl Counter {
+    /// `window`: how long repeated hits of one client count once.
+    pub fn new(window: Duration) -> Counter {
+        Counter {
+            pending: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashMap::new()),
+            window,
+        }
+    }
+
+    /// Counts a hit on `artifact_id` by `client` unless that client was
+    /// counted within the window; returns whether it counted.
+    pub fn hit(&self, kind: Kind, artifact_id: &str, client: &str) -> bool {
+        let now = Instant::now();
+        {
+            let Ok(mut seen) = self.seen.lock() else {
+                return false;
+            };
+            let key = (kind, client.to_owned(), artifact_id.to_owned());
+            if seen
+                .get(&key)
+                .is_some_and(|t| now.duration_since(*t) < self.window)
+            {
+                return false;
+            }
+            seen.insert(key, now);
+            // Keep the map small: forget clients outside the window.
+            if seen.len() > 100_000 {
+                let window = self.window;
+                seen.retain(|_, t| now.duration_since(*t) < window);
+            }
+        }
+        let Ok(mut pending) = self.pending.lock() else {
+            return false;
+        };
+        let c = pending
+            .entry((artifact_id.to_owned(), today()))
+            .or_default();
+        match kind {
+            Kind::Download => c.downloads += 1,
+            Kind::View => c.views += 1,
+        }
+        true
+    }
+
+    fn take(&self) -> HashMap<(String, String), Counts> {
+        match self.pending.lock() {
+            Ok(mut p) => std::mem::take(&mut *p),
+            Err(_) => HashMap::new(),
+        }
+    }
+
+    fn put_back(&self, batch: HashMap<(String, String), Counts>) {
+        if let Ok(mut p) = self.pending.lock() {
+            for (k, v) in batch {
+                let c = p.entry(k).or_default();
+                c.downloads += v.downloads;
+                c.views += v.views;
+            }
+        }
+    }
+
+    /// Counts not yet written for one artifact: (downloads, views) by day.
+    fn pending_for(&self, artifact_id: &str) -> Vec<(String, Counts)> {
+        match self.pending.lock() {
+            Ok(p) => p
+                .iter()
+                .filter(|((a, _), _)| a == artifact_id)
+                .map(|((_, d), c)| (d.clone(), *c))
+                .collect(),
+            Err(_) => vec![],
+        }
+    }
+
+    /// Writes the waiting counts in one transaction; on failure they stay
+    /// waiting for the next flush. Returns how many hits were written.
+    pub async fn flush(&self, db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
+        let batch = self.take();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        match write(db, &batch).await {
+            Ok(n) => {
+                if let Ok(mut seen) = self.seen.lock() {
+                    let now = Instant::now();
+                    let window = self.window;
+                    seen.retain(|_, t| now.duration_since(*t) < window);
+                }
+                Ok(n)
+            }
+            Err(e) => {
+                self.put_back(batch);
+                Err(e)
+            }
+        }
+    }
+}
+
+async fn write(
+    db: &sea_orm::DatabaseConnection,
+    batch: &HashMap<(String, String), Counts>,
+) -> AppResult<u64> {
+    // Artifacts deleted meanwhile are dropped from the batch.
+    let ids: Vec<String> = batch.keys().map(|(a, _)| a.clone()).collect();
+    let existing: Vec<String> = artifact::Entity::find()
+        .filter(artifact::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let txn = db.begin().await?;
+    let mut written = 0;
+    let mut per_artifact: HashMap<&str, u64> = HashMap::new();
+    for ((artifact_id, day), c) in batch {
+        if !existing.contains(artifact_id) {
+            continue;
+        }
+        let excluded = Alias::new("excluded");
+        daily_count::Entity::insert(daily_count::ActiveModel {
+            artifact_id: Set(artifact_id.clone()),
+            day: Set(day.clone()),
+            downloads: Set(c.downloads as i64),
+            views: Set(c.views as i64),
+        })
+        .on_conflict(
+            OnConflict::columns([daily_count::Column::ArtifactId, daily_count::Column::Day])
+                .value(
+                    daily_count::Column::Downloads,
+                    Expr::col((daily_count::Entity, daily_count::Column::Downloads)).add(
+                        Expr::col((excluded.clone(), daily_count::Column::Downloads)),
+                    ),
+                )
+                .value(
+                    daily_count::Column::Views,
+                    Expr::col((daily_count::Entity, daily_count::Column::Views))
+                        .add(Expr::col((excluded, daily_count::Column::Views))),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+        *per_artifact.entry(artifact_id.as_str()).or_default() += c.downloads;
+        written += c.downloads + c.views;
+    }
+    for (artifact_id, n) in per_artifact.into_iter().filter(|(_, n)| *n > 0) {
+        artifact::Entity::update_many()
+            .col_expr(
+                artifact::Column::Downloads,
+                Expr::col(artifact::Column::Downloads).add(n as i64),
+            )
+            .filter(artifact::Column::Id.eq(artifact_id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(written)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DayCount {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    pub downloads: u64,
+    pub views: u64,
+}
+
+/// Downloads and page views of one artifact version.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stats {
+    pub artifact_id: String,
+    pub downloads_total: u64,
+    pub views_total: u64,
+    /// The last 90 days, oldest first, every day present.
+    pub days: Vec<DayCount>,
+}
+
+/// The artifact's counts, including those not yet written.
+pub async fn stats(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    id: &str,
+) -> AppResult<Stats> {
+    let (_, m) = find_visible(catalog, caller, type_name, id).await?;
+    let rows = daily_count::Entity::find()
+        .filter(daily_count::Column::ArtifactId.eq(&m.id))
+        .order_by_asc(daily_count::Column::Day)
+        .all(&catalog.db)
+        .await?;
+    let mut by_day: HashMap<String, Counts> = HashMap::new();
+    for r in rows {
+        let c = by_day.entry(r.day).or_default();
+        c.downloads += r.downloads.max(0) as u64;
+        c.views += r.views.max(0) as u64;
+    }
+    for (day, p) in catalog.counter.pending_for(&m.id) {
+        let c = by_day.entry(day).or_default();
+        c.downloads += p.downloads;
+        c.views += p.views;
+    }
+    let downloads_total = by_day.values().map(|c| c.downloads).sum();
+    let views_total = by_day.values().map(|c| c.views).sum();
+    let end = Utc::now().date_naive();
+    let start = end - chrono::Duration::days(DAYS - 1);
+    let days = start
+        .iter_days()
+        .take_while(|d| *d <= end)
+        .map(|d: NaiveDate| {
+            let key = d.format("%Y-%m-%d").to_string();
+            let c = by_day.get(&key).copied().unwrap_or_default();
+            DayCount {
+                day: key,
+                downloads: c.downloads,
+                views: c.views,
+            }
+        })
+        .collect();
+    Ok(Stats {
+        artifact_id: m.id,
+        downloads_total,
+        views_total,
+        days,
+    })
+}
+
+/// Adds counts for past days directly (the demo catalog's history).
+pub async fn add_history(
+    catalog: &Catalog,
+    artifact_id: &str,
+    days: &[(String, u64, u64)],
+) -> AppResult<()> {
+    let batch: HashMap<(String, String), Counts> = days
+        .iter()
+        .map(|(d, downloads, views)| {
+            (
+                (artifact_id.to_owned(), d.clone()),
+                Counts {
+                    downloads: *downloads,
+                    views: *views,
+                },
+            )
+        })
+        .collect();
+    write(&catalog.db, &batch).await.map(|_| ())
+}
+
+/// Who a hit comes from: the user, or the address and user agent.
+pub fn client_key(
+    caller: &Caller,
+    addr: Option<std::net::SocketAddr>,
+    user_agent: Option<&str>,
+) -> String {
+    match caller.principal().filter(|p| !p.user_id.is_empty()) {
+        Some(p) => format!("user:{}", p.user_id),
+        None => format!(
+            "addr:{}|{}",
+            addr.map(|a| a.ip().to_string()).unwrap_or_default(),
+            user_agent.unwrap_or("")
+        ),
+    }
+}
