@@ -121,7 +121,7 @@ fn review_item(
                 <strong>{r.author.clone()}</strong>
                 {r.by_publisher.then(|| view! { " " <span class="badge">"publisher"</span> })}
                 " · " {format!("version {}", r.version)} " · " {r.created_at.clone()}
-                {r.edited.then(|| " · edited")}
+                {r.edited.then_some(" · edited")}
                 {r.hidden.then(|| view! { " " <span class="badge status-deactivated">"hidden"</span> })}
                 {(can_moderate && r.reports > 0).then(|| view! { " " <span class="badge">{format!("{} report(s)", r.reports)}</span> })}
             </p>

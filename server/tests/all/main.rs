@@ -7,6 +7,7 @@ mod artifacts;
 mod blobs;
 mod bundles;
 mod common;
+mod community;
 mod filters;
 mod imports;
 mod openapi;

@@ -901,3 +901,163 @@ async fn browse_takes_a_version_requirement_and_a_sort() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn community_forms_rate_review_reply_report_and_moderate() {
+    let app = TestApp::new().await;
+    let owner = app
+        .user(
+            "olga",
+            "acme",
+            Some(Role::Admin),
+            false,
+            "read,write,publish",
+        )
+        .await;
+    let admin = app
+        .user("root", "ops", None, true, "read,write,publish")
+        .await;
+    accounts::set_password(&app.catalog.db, "olga", "olga password 1")
+        .await
+        .expect("password");
+    let id = app.active_template(&owner, "liked", "1.0.0").await;
+    app.patch(
+        &format!("/api/v1/artifacts/heat_templates/{id}"),
+        Some(&admin),
+        json!([{"op": "replace", "path": "/visibility", "value": "public"}]),
+    )
+    .await;
+    let page = "/apps/heat_templates/liked";
+    let base = format!("/community/heat_templates/{id}");
+
+    let mut anon = Browser::new(app.router.clone());
+    let (s, html) = anon.get(page).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("no ratings yet") && html.contains("to rate and review"));
+    assert!(!html.contains("id=\"review-form\""));
+
+    let mut fan = Browser::new(app.router.clone());
+    fan.register("fan").await;
+    // Without the token nothing happens.
+    let (s, _) = fan
+        .post(&format!("{base}/rate"), &[("stars", "5"), ("next", page)])
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, to) = fan
+        .submit(
+            page,
+            &format!("{base}/rate"),
+            &[("stars", "5"), ("next", page)],
+        )
+        .await;
+    assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, page));
+    let (_, html) = fan.get(page).await;
+    assert!(html.contains("5.0 ★ (1 rating)"), "{html}");
+    assert!(html.contains("Remove my rating"));
+    // An open redirect is not followed.
+    let (_, to) = fan
+        .submit(
+            page,
+            &format!("{base}/review"),
+            &[
+                ("body", "Lovely **stack**"),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await;
+    assert!(to.starts_with("/apps/heat_templates"), "{to}");
+    let (_, html) = fan.get(page).await;
+    assert!(html.contains("Lovely <strong>stack</strong>"), "{html}");
+    let (_, v) = app
+        .get(
+            &format!("/api/v1/artifacts/heat_templates/{id}/reviews"),
+            None,
+        )
+        .await;
+    let rid = v["reviews"][0]["id"].as_str().expect("review").to_owned();
+
+    // The publisher replies, through the form on the page.
+    let mut publisher = Browser::new(app.router.clone());
+    publisher.login("olga", "olga password 1").await;
+    let (_, html) = publisher.get(page).await;
+    assert!(html.contains("Reply as the publisher"));
+    publisher
+        .submit(
+            page,
+            &format!("{base}/review"),
+            &[("body", "Thank you"), ("parent_id", &rid), ("next", page)],
+        )
+        .await;
+    // A fan cannot reply.
+    fan.submit(
+        page,
+        &format!("{base}/review"),
+        &[("body", "me too"), ("parent_id", &rid), ("next", page)],
+    )
+    .await;
+    let (_, html) = fan.get(page).await;
+    assert!(html.contains("only the publisher replies"), "{html}");
+    let (_, v) = app
+        .get(
+            &format!("/api/v1/artifacts/heat_templates/{id}/reviews"),
+            None,
+        )
+        .await;
+    assert_eq!(v["reviews"][0]["replies"].as_array().map(Vec::len), Some(1));
+
+    // Someone else reports it; the publisher's tenant admin hides it.
+    let mut critic = Browser::new(app.router.clone());
+    critic.register("critic").await;
+    critic
+        .submit(
+            page,
+            &format!("{base}/review/{rid}"),
+            &[
+                ("action", "report"),
+                ("reason", "off topic"),
+                ("next", page),
+            ],
+        )
+        .await;
+    let (_, html) = critic.get(page).await;
+    assert!(html.contains("the moderators will have a look"), "{html}");
+    let (_, html) = publisher.get(page).await;
+    assert!(html.contains("1 report(s)"), "{html}");
+    publisher
+        .submit(
+            page,
+            &format!("{base}/review/{rid}"),
+            &[("action", "hide"), ("note", "off topic"), ("next", page)],
+        )
+        .await;
+    let (_, html) = anon.get(page).await;
+    assert!(!html.contains("Lovely"), "hidden from visitors");
+    let (_, html) = publisher.get(page).await;
+    assert!(
+        html.contains("Lovely") && html.contains("hidden"),
+        "shown to moderators"
+    );
+    // The fan may not moderate.
+    fan.submit(
+        page,
+        &format!("{base}/review/{rid}"),
+        &[("action", "unhide"), ("next", page)],
+    )
+    .await;
+    let (_, v) = app
+        .get(
+            &format!("/api/v1/artifacts/heat_templates/{id}/reviews"),
+            None,
+        )
+        .await;
+    assert_eq!(v["total"], 0);
+    // The fan removes their rating.
+    fan.submit(
+        page,
+        &format!("{base}/rate"),
+        &[("action", "remove"), ("next", page)],
+    )
+    .await;
+    let (_, html) = anon.get(page).await;
+    assert!(html.contains("no ratings yet"));
+}
