@@ -55,7 +55,7 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">"appcat"</a>
                 <nav aria-label="Main">
                     <a href="/apps">"Browse"</a>
-                    <a href="/api/openapi.json">"API"</a>
+                    <a href="/api/openapi.json" rel="external">"API"</a>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move { view! { <UserMenu info=session.await.unwrap_or_default() /> } })}
                     </Suspense>
@@ -585,7 +585,7 @@ fn pairs(items: Vec<(String, String)>) -> impl IntoView {
                 <dd>
                     {if link {
                         let href = v.clone();
-                        view! { <a href=href rel="nofollow noopener">{v}</a> }.into_any()
+                        view! { <a href=href rel="nofollow noopener external">{v}</a> }.into_any()
                     } else {
                         view! { <span>{v}</span> }.into_any()
                     }}
@@ -693,7 +693,7 @@ fn Detail(d: ArtifactDetail, token: String) -> impl IntoView {
                                     <tr>
                                         <td>
                                             {safe_href(&b.href)
-                                                .map(|href| view! { <a href=href rel="nofollow">{b.label.clone()}</a> }.into_any())
+                                                .map(|href| view! { <a href=href rel="nofollow external">{b.label.clone()}</a> }.into_any())
                                                 .unwrap_or_else(|| view! { <span>{b.label.clone()}</span> }.into_any())}
                                             {b.external.then(|| view! { " " <span class="muted">"(external)"</span> })}
                                         </td>
@@ -730,7 +730,7 @@ fn Detail(d: ArtifactDetail, token: String) -> impl IntoView {
                 here=detail_href(&d.type_name, &d.name, &d.version)
                 token
             />
-            <p class="api"><a href=d.api_url.clone()>"This artifact in the API (JSON)"</a></p>
+            <p class="api"><a href=d.api_url.clone() rel="external">"This artifact in the API (JSON)"</a></p>
         </article>
     }
 }

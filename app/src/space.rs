@@ -115,7 +115,7 @@ pub fn LoginPage() -> impl IntoView {
                         </form>
                         {info.oidc.clone().map(|name| view! {
                             <p class="or">"or"</p>
-                            <a id="oidc-login" class="button secondary" href=oidc_href>{format!("Sign in with {name}")}</a>
+                            <a id="oidc-login" class="button secondary" href=oidc_href rel="external">{format!("Sign in with {name}")}</a>
                         })}
                         {info.registration_open.then(|| view! {
                             <p>"No account yet? " <a href="/register">"Create one"</a></p>
@@ -531,7 +531,7 @@ fn Manage(m: ManagedArtifact, token: String) -> impl IntoView {
                             <ul class="files">
                                 {slot.current.iter().map(|b| view! {
                                     <li>
-                                        {safe_href(&b.href).map(|h| view! { <a href=h>{b.label.clone()}</a> })}
+                                        {safe_href(&b.href).map(|h| view! { <a href=h rel="external">{b.label.clone()}</a> })}
                                         " "
                                         <span class="muted">{b.size.map(human_size).unwrap_or_default()}</span>
                                         {b.sha256.clone().map(|s| view! { " " <code class="sum">{s}</code> })}
@@ -1003,7 +1003,7 @@ fn Admin(a: AdminOverview, token: String) -> impl IntoView {
                         let schema = format!("/api/v1/schemas/{}", encode(&t.name));
                         view! {
                             <tr>
-                                <td><a href=schema>{t.display_name.clone()}</a> " " <code class="muted">{t.name.clone()}</code></td>
+                                <td><a href=schema rel="external">{t.display_name.clone()}</a> " " <code class="muted">{t.name.clone()}</code></td>
                                 <td>{t.type_version.clone()}</td>
                                 <td>{t.fields}</td>
                                 <td>{t.blobs}</td>

@@ -25,6 +25,8 @@ const VERSIONS: usize = 10;
 
 struct Fixture {
     router: axum::Router,
+    counter: std::sync::Arc<appcat::services::stats::Counter>,
+    db: sea_orm::DatabaseConnection,
     token: String,
     some_id: String,
     _dir: tempfile::TempDir,
@@ -78,6 +80,7 @@ async fn setup() -> Fixture {
             }
         }
     }
+    let stats_counter = catalog.counter.clone();
     let state = AppState {
         catalog,
         leptos_options: LeptosOptions::builder().output_name("appcat").build(),
@@ -85,6 +88,8 @@ async fn setup() -> Fixture {
     };
     Fixture {
         router: appcat::app(state, Duration::from_secs(30)),
+        counter: stats_counter,
+        db: db.clone(),
         token,
         some_id,
         _dir: dir,
@@ -168,7 +173,63 @@ fn catalog(c: &mut Criterion) {
             )
         })
     });
+    // Downloads and their counting: a 64 KiB blob through the API (counted
+    // once per client and window), the counter's hit alone for a new
+    // client each time, and a batched write of 1 000 artifact-days.
+    let blob = format!("/api/v1/artifacts/images/{}/image", f.some_id);
+    rt.block_on(async {
+        let req = Request::builder()
+            .method("PUT")
+            .uri(&blob)
+            .header("x-auth-token", &f.token)
+            .header("content-type", "application/octet-stream")
+            .body(Body::from(vec![7u8; 64 * 1024]))
+            .expect("request");
+        let res = f.router.clone().oneshot(req).await.expect("infallible");
+        assert_eq!(res.status(), StatusCode::OK);
+    });
+    group.bench_function("download 64 KiB blob (counted)", |b| {
+        b.to_async(&rt)
+            .iter(|| async { assert_eq!(call(&f, "GET", &blob, None).await, StatusCode::OK) })
+    });
+    let hits = AtomicU64::new(0);
+    group.bench_function("count a download (new client)", |b| {
+        b.iter(|| {
+            let n = hits.fetch_add(1, Ordering::Relaxed);
+            f.counter.hit(
+                appcat::services::stats::Kind::Download,
+                &f.some_id,
+                &format!("addr:10.0.{}.{}|bench", n / 250, n % 250),
+            )
+        })
+    });
     group.finish();
+    let mut flush = c.benchmark_group("stats");
+    flush.sample_size(10);
+    let ids: Vec<String> = rt.block_on(async {
+        use sea_orm::{EntityTrait, QuerySelect};
+        appcat::entities::artifact::Entity::find()
+            .select_only()
+            .column(appcat::entities::artifact::Column::Id)
+            .limit(1000)
+            .into_tuple()
+            .all(&f.db)
+            .await
+            .expect("ids")
+    });
+    flush.bench_function("flush 1000 artifact-days", |b| {
+        b.to_async(&rt).iter(|| async {
+            for id in &ids {
+                f.counter.hit(
+                    appcat::services::stats::Kind::View,
+                    id,
+                    &format!("c{}", hits.fetch_add(1, Ordering::Relaxed)),
+                );
+            }
+            f.counter.flush(&f.db).await.expect("flush")
+        })
+    });
+    flush.finish();
 }
 
 criterion_group!(benches, catalog);
