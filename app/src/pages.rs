@@ -686,7 +686,7 @@ fn Detail(d: ArtifactDetail, token: String) -> impl IntoView {
                     view! { <p class="hint">"No files."</p> }.into_any()
                 } else {
                     view! {
-                        <table class="blobs">
+                        <div class="table-wrap"><table class="blobs">
                             <thead><tr><th scope="col">"File"</th><th scope="col">"Size"</th><th scope="col">"Checksums"</th></tr></thead>
                             <tbody>
                                 {d.blobs.iter().cloned().map(|b| view! {
@@ -705,7 +705,7 @@ fn Detail(d: ArtifactDetail, token: String) -> impl IntoView {
                                     </tr>
                                 }).collect_view()}
                             </tbody>
-                        </table>
+                        </table></div>
                     }.into_any()
                 }}
             </section>

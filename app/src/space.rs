@@ -183,7 +183,7 @@ fn manage_href(a: &SpaceArtifact) -> String {
 
 fn artifact_rows(items: Vec<SpaceArtifact>) -> impl IntoView {
     view! {
-        <table class="list">
+        <div class="table-wrap"><table class="list">
             <thead>
                 <tr>
                     <th scope="col">"Name"</th>
@@ -215,7 +215,7 @@ fn artifact_rows(items: Vec<SpaceArtifact>) -> impl IntoView {
                     })
                     .collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
 }
 
@@ -779,7 +779,7 @@ fn Tokens(t: TokensPage, token: String) -> impl IntoView {
             view! { <p class="hint">"No tokens."</p> }.into_any()
         } else {
             view! {
-                <table class="list" id="tokens">
+                <div class="table-wrap"><table class="list" id="tokens">
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Tenant"</th><th scope="col">"Scopes"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col">"Expires"</th><th scope="col"><span class="sr-only">"Revoke"</span></th></tr></thead>
                     <tbody>
                         {t.tokens.iter().map(|k| {
@@ -802,7 +802,7 @@ fn Tokens(t: TokensPage, token: String) -> impl IntoView {
                             }
                         }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
         <h2>"New token"</h2>
@@ -923,7 +923,7 @@ fn Admin(a: AdminOverview, token: String) -> impl IntoView {
             }}
             <details>
                 <summary>"Moderation log"</summary>
-                <table class="list" id="moderation-log">
+                <div class="table-wrap"><table class="list" id="moderation-log">
                     <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Artifact"</th><th scope="col">"Note"</th></tr></thead>
                     <tbody>
                         {a.moderation.iter().map(|m| view! {
@@ -936,12 +936,12 @@ fn Admin(a: AdminOverview, token: String) -> impl IntoView {
                             </tr>
                         }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
             </details>
         </section>
         <section id="users">
             <h2>"Users"</h2>
-            <table class="list">
+            <div class="table-wrap"><table class="list">
                 <thead><tr><th scope="col">"User"</th><th scope="col">"Tenants"</th><th scope="col">"Sign-in"</th><th scope="col">"Catalog admin"</th></tr></thead>
                 <tbody>
                     {a.users.iter().map(|u| {
@@ -963,7 +963,7 @@ fn Admin(a: AdminOverview, token: String) -> impl IntoView {
                         }
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
             <form method="post" action="/admin/memberships" class="inline">
                 <Csrf token=token.clone() />
                 <label for="m-user">"User"</label>
@@ -977,14 +977,14 @@ fn Admin(a: AdminOverview, token: String) -> impl IntoView {
         </section>
         <section id="tenants">
             <h2>"Tenants"</h2>
-            <table class="list">
+            <div class="table-wrap"><table class="list">
                 <thead><tr><th scope="col">"Tenant"</th><th scope="col">"Members"</th><th scope="col">"Artifacts"</th></tr></thead>
                 <tbody>
                     {a.tenants.iter().map(|t| view! {
                         <tr><td>{t.id.clone()} " " <span class="muted">{t.display_name.clone()}</span></td><td>{t.members}</td><td>{t.artifacts}</td></tr>
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
             <form method="post" action="/admin/tenants" class="inline">
                 <Csrf token=token.clone() />
                 <label for="t-id">"New tenant id"</label>
@@ -996,7 +996,7 @@ fn Admin(a: AdminOverview, token: String) -> impl IntoView {
         </section>
         <section id="types">
             <h2>"Installed types"</h2>
-            <table class="list">
+            <div class="table-wrap"><table class="list">
                 <thead><tr><th scope="col">"Type"</th><th scope="col">"Definition version"</th><th scope="col">"Fields"</th><th scope="col">"Blobs"</th><th scope="col">"Artifacts"</th></tr></thead>
                 <tbody>
                     {a.types.iter().map(|t| {
@@ -1012,7 +1012,7 @@ fn Admin(a: AdminOverview, token: String) -> impl IntoView {
                         }
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
         </section>
     }
 }

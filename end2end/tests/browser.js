@@ -233,3 +233,14 @@ export function sideScroll(page) {
     return { scrollWidth: document.documentElement.scrollWidth, innerWidth, offenders };
   });
 }
+
+/**
+ * Saves a screenshot of the element `locator` (scrolled into view) as
+ * `name` when APPCAT_SCREENSHOT_DIR is set.
+ */
+export async function screenshotOf(locator, name) {
+  if (!SCREENSHOT_DIR) return;
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await locator.page().evaluate(() => document.fonts.ready);
+  await locator.screenshot({ path: path.join(SCREENSHOT_DIR, name) });
+}

@@ -2,7 +2,8 @@
 //! must not slow a download: a hit only touches an in-memory map; the
 //! counts are written in batches (every few seconds, by `appcat serve`, and
 //! once more on a clean shutdown), one upsert per artifact and day. Repeated
-//! hits from one client on one artifact within the window count once.
+//! hits from one client on one artifact within the window (at least one
+//! window, at most two) count once.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -35,11 +36,24 @@ struct Counts {
     views: u64,
 }
 
+type Seen = std::collections::HashSet<(Kind, String, String)>;
+
+/// Who was counted recently, in two generations that rotate every window:
+/// a hit is new unless its client was seen in the current or the previous
+/// generation. No scan, no per-entry clock; memory is bounded by the
+/// clients of two windows.
+#[derive(Debug)]
+struct Recent {
+    current: Seen,
+    previous: Seen,
+    started: Instant,
+}
+
 /// The counts waiting to be written, and who was counted recently.
 #[derive(Debug)]
 pub struct Counter {
     pending: Mutex<HashMap<(String, String), Counts>>,
-    seen: Mutex<HashMap<(Kind, String, String), Instant>>,
+    seen: Mutex<Recent>,
     window: Duration,
 }
 
@@ -58,32 +72,40 @@ impl Counter {
     pub fn new(window: Duration) -> Counter {
         Counter {
             pending: Mutex::new(HashMap::new()),
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(Recent {
+                current: Seen::new(),
+                previous: Seen::new(),
+                started: Instant::now(),
+            }),
             window,
         }
     }
 
     /// Counts a hit on `artifact_id` by `client` unless that client was
-    /// counted within the window; returns whether it counted.
+    /// counted within the last one to two windows; returns whether it
+    /// counted.
     pub fn hit(&self, kind: Kind, artifact_id: &str, client: &str) -> bool {
-        let now = Instant::now();
         {
             let Ok(mut seen) = self.seen.lock() else {
                 return false;
             };
+            let now = Instant::now();
+            if now.duration_since(seen.started) >= self.window {
+                let fresh = if now.duration_since(seen.started) >= self.window * 2 {
+                    // Idle for two windows: nothing recent remains.
+                    seen.current.clear();
+                    Seen::new()
+                } else {
+                    std::mem::take(&mut seen.current)
+                };
+                seen.previous = fresh;
+                seen.started = now;
+            }
             let key = (kind, client.to_owned(), artifact_id.to_owned());
-            if seen
-                .get(&key)
-                .is_some_and(|t| now.duration_since(*t) < self.window)
-            {
+            if seen.current.contains(&key) || seen.previous.contains(&key) {
                 return false;
             }
-            seen.insert(key, now);
-            // Keep the map small: forget clients outside the window.
-            if seen.len() > 100_000 {
-                let window = self.window;
-                seen.retain(|_, t| now.duration_since(*t) < window);
-            }
+            seen.current.insert(key);
         }
         let Ok(mut pending) = self.pending.lock() else {
             return false;
@@ -135,14 +157,7 @@ impl Counter {
             return Ok(0);
         }
         match write(db, &batch).await {
-            Ok(n) => {
-                if let Ok(mut seen) = self.seen.lock() {
-                    let now = Instant::now();
-                    let window = self.window;
-                    seen.retain(|_, t| now.duration_since(*t) < window);
-                }
-                Ok(n)
-            }
+            Ok(n) => Ok(n),
             Err(e) => {
                 self.put_back(batch);
                 Err(e)
@@ -313,5 +328,34 @@ pub fn client_key(
             addr.map(|a| a.ip().to_string()).unwrap_or_default(),
             user_agent.unwrap_or("")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Counter, Kind};
+    use std::time::Duration;
+
+    #[test]
+    fn a_client_counts_once_per_window_and_again_after_it() {
+        let c = Counter::new(Duration::from_millis(50));
+        assert!(c.hit(Kind::Download, "a", "x"));
+        assert!(!c.hit(Kind::Download, "a", "x"), "same client, same window");
+        assert!(c.hit(Kind::Download, "a", "y"), "another client");
+        assert!(c.hit(Kind::Download, "b", "x"), "another artifact");
+        assert!(c.hit(Kind::View, "a", "x"), "views are counted apart");
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(
+            !c.hit(Kind::Download, "a", "x"),
+            "still in the previous generation"
+        );
+        std::thread::sleep(Duration::from_millis(110));
+        assert!(
+            c.hit(Kind::Download, "a", "x"),
+            "two windows later it counts again"
+        );
+        let pending = c.pending_for("a");
+        let downloads: u64 = pending.iter().map(|(_, n)| n.downloads).sum();
+        assert_eq!(downloads, 3);
     }
 }
