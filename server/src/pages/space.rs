@@ -52,7 +52,7 @@ fn label(name: &str) -> String {
 
 fn kind_name(def: &FieldDef) -> String {
     match def.kind {
-        FieldKind::String if def.effective_max_length() > 255 => "text".to_owned(),
+        FieldKind::String if def.effective_max_length() > 1024 => "text".to_owned(),
         k => k.to_string(),
     }
 }
