@@ -375,6 +375,8 @@ pub struct ManagedArtifact {
     pub requests: Vec<ListingRequestInfo>,
     pub can_edit: bool,
     pub can_publish: bool,
+    /// Deactivate and reactivate (catalog admins).
+    pub can_deactivate: bool,
     pub can_delete: bool,
     pub can_share: bool,
     /// Public listing can be requested now (active, not public, none pending).

@@ -559,8 +559,8 @@ fn Manage(m: ManagedArtifact, token: String) -> impl IntoView {
             <h2>"Lifecycle"</h2>
             <div class="actions">
                 {(drafted && m.can_publish).then(|| action_button(action.clone(), token.clone(), "activate", "Activate", ""))}
-                {(status == "active" && m.can_publish).then(|| action_button(action.clone(), token.clone(), "deactivate", "Deactivate", "secondary"))}
-                {(status == "deactivated" && m.can_publish).then(|| action_button(action.clone(), token.clone(), "reactivate", "Reactivate", ""))}
+                {(status == "active" && m.can_deactivate).then(|| action_button(action.clone(), token.clone(), "deactivate", "Deactivate", "secondary"))}
+                {(status == "deactivated" && m.can_deactivate).then(|| action_button(action.clone(), token.clone(), "reactivate", "Reactivate", ""))}
                 {m.can_delete.then(|| action_button(action.clone(), token.clone(), "delete", "Delete", "danger"))}
             </div>
             {drafted.then(|| view! { <p class="hint">"Drafts are visible to your tenant only. Activate when its required fields and files are in place; after that its files and fixed fields cannot change."</p> })}

@@ -251,6 +251,20 @@ export class AppcatServer {
     clearTimeout(timer);
   }
 
+  /**
+   * Stops the server the way an operator does (SIGTERM: a clean shutdown),
+   * returns its exit code and signal, and keeps the data directory, so that
+   * `start()` can run it again on the same data.
+   */
+  async shutdown() {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      return { code: child?.exitCode ?? null, signal: child?.signalCode ?? null };
+    }
+    await this.#kill();
+    return { code: child.exitCode, signal: child.signalCode };
+  }
+
   /** Stops the server and removes its data directory. */
   async stop() {
     await this.#kill();

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use app::data::{CatalogData, DataError, Request};
 use app::models::{
-    AdminOverview, ArtifactCard, ArtifactDetail, ArtifactRef, BlobInfo, DependencyInfo, Facet,
-    FacetValue, Gate, ListingQuery, ManagedArtifact, SessionInfo, Space, TokensPage, TypeForm,
-    TypeListing, TypeSummary, VersionLink,
+    AdminOverview, ArtifactCard, ArtifactDetail, ArtifactRef, DependencyInfo, Facet, FacetValue,
+    Gate, ListingQuery, ManagedArtifact, SessionInfo, Space, TokensPage, TypeForm, TypeListing,
+    TypeSummary, VersionLink,
 };
 use serde_json::Value;
 
@@ -517,24 +517,7 @@ impl PageData {
                 _ => vec![],
             };
             for (label, b) in entries {
-                let external = b.get("external").and_then(Value::as_bool).unwrap_or(false);
-                let url = b.get("url").and_then(Value::as_str).unwrap_or("");
-                blobs.push(BlobInfo {
-                    label,
-                    size: b.get("size").and_then(Value::as_u64),
-                    content_type: b
-                        .get("content_type")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    md5: b.get("md5").and_then(Value::as_str).map(str::to_owned),
-                    sha256: b.get("sha256").and_then(Value::as_str).map(str::to_owned),
-                    external,
-                    href: if external {
-                        url.to_owned()
-                    } else {
-                        format!("/api/v1{url}")
-                    },
-                });
+                blobs.push(space::blob_info(label, b));
             }
         }
 

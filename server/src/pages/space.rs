@@ -152,7 +152,9 @@ fn form_fields(
     out
 }
 
-fn blob_info(label: String, b: &Value) -> BlobInfo {
+/// A blob value of the API as a page shows it (links to the API, or the
+/// external location).
+pub(super) fn blob_info(label: String, b: &Value) -> BlobInfo {
     let external = b.get("external").and_then(Value::as_bool).unwrap_or(false);
     let url = b.get("url").and_then(Value::as_str).unwrap_or("");
     BlobInfo {
@@ -387,6 +389,7 @@ impl PageData {
             requests,
             can_edit,
             can_publish: member || caller.is_admin(),
+            can_deactivate: caller.is_admin(),
             can_delete: access::can_delete(&caller, &m),
             can_share: access::can_share(&caller, &m),
             can_request_listing: member && m.status == ACTIVE && m.visibility != PUBLIC && !pending,
