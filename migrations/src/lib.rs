@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_init;
 mod m20261130_000001_web;
 mod m20261201_000001_community;
+mod m20261202_000001_login_throttle;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_init::Migration),
             Box::new(m20261130_000001_web::Migration),
             Box::new(m20261201_000001_community::Migration),
+            Box::new(m20261202_000001_login_throttle::Migration),
         ]
     }
 }

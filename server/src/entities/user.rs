@@ -11,6 +11,10 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub is_admin: bool,
     pub created_at: ChronoDateTimeUtc,
+    /// Failed password sign-ins in a row.
+    pub failed_logins: i32,
+    /// Password sign-in is paused until then.
+    pub locked_until: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

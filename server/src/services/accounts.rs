@@ -74,6 +74,8 @@ pub async fn create_user(
         password_hash: Set(None),
         is_admin: Set(is_admin),
         created_at: Set(Utc::now()),
+        failed_logins: Set(0),
+        locked_until: Set(None),
     }
     .insert(db)
     .await?)
@@ -241,33 +243,77 @@ pub async fn set_password(
     Ok(())
 }
 
+/// Failed password sign-ins in a row before an account pauses.
+pub const MAX_FAILED_LOGINS: i32 = 10;
+/// How long it pauses.
+pub const LOCK_MINUTES: i64 = 15;
+
 /// The user with this username and password. Unknown users cost as much
 /// time as a wrong password, so the answer does not tell which it was.
+/// After [`MAX_FAILED_LOGINS`] wrong passwords in a row, the account's
+/// password sign-in pauses for [`LOCK_MINUTES`] (stored in the database,
+/// so every replica agrees); a right password resets the count.
 pub async fn check_login(
     db: &DatabaseConnection,
     username: &str,
     password: &str,
 ) -> AppResult<user::Model> {
+    use sea_orm::sea_query::Expr;
     let wrong = || crate::error::AppError::Unauthorized("wrong username or password".to_owned());
     let found = user::Entity::find()
         .filter(user::Column::Username.eq(username.trim().to_lowercase()))
         .one(db)
         .await?;
-    match found {
-        Some(u)
-            if u.password_hash
-                .as_deref()
-                .is_some_and(|h| verify_password(password, h)) =>
-        {
-            Ok(u)
-        }
-        Some(_) => Err(wrong()),
-        None => {
-            // Spend the time a verification takes.
-            let _ = hash_password(password);
-            Err(wrong())
-        }
+    let Some(u) = found else {
+        // Spend the time a verification takes.
+        let _ = hash_password(password);
+        return Err(wrong());
+    };
+    let now = Utc::now();
+    if let Some(until) = u.locked_until.filter(|t| *t > now) {
+        let minutes = (until - now).num_minutes() + 1;
+        return Err(crate::error::AppError::TooManyRequests(format!(
+            "too many failed sign-ins: try again in {minutes} minute(s)"
+        )));
     }
+    if u.password_hash
+        .as_deref()
+        .is_some_and(|h| verify_password(password, h))
+    {
+        if u.failed_logins != 0 || u.locked_until.is_some() {
+            let mut a: user::ActiveModel = u.clone().into();
+            a.failed_logins = Set(0);
+            a.locked_until = Set(None);
+            a.update(db).await?;
+        }
+        return Ok(u);
+    }
+    // Counted in one statement, so concurrent attempts all count.
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::FailedLogins,
+            Expr::col(user::Column::FailedLogins).add(1),
+        )
+        .filter(user::Column::Id.eq(&u.id))
+        .exec(db)
+        .await?;
+    let failed = user::Entity::find_by_id(u.id.clone())
+        .one(db)
+        .await?
+        .map(|x| x.failed_logins)
+        .unwrap_or(0);
+    if failed >= MAX_FAILED_LOGINS {
+        user::Entity::update_many()
+            .col_expr(user::Column::FailedLogins, Expr::value(0))
+            .col_expr(
+                user::Column::LockedUntil,
+                Expr::value(Some(now + Duration::minutes(LOCK_MINUTES))),
+            )
+            .filter(user::Column::Id.eq(&u.id))
+            .exec(db)
+            .await?;
+    }
+    Err(wrong())
 }
 
 /// A new account with its own tenant (named after the user), of which it is
@@ -324,6 +370,8 @@ pub async fn register(
         password_hash: Set(hash),
         is_admin: Set(false),
         created_at: Set(now),
+        failed_logins: Set(0),
+        locked_until: Set(None),
     }
     .insert(&txn)
     .await?;

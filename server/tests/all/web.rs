@@ -1061,3 +1061,40 @@ async fn community_forms_rate_review_reply_report_and_moderate() {
     let (_, html) = anon.get(page).await;
     assert!(html.contains("no ratings yet"));
 }
+
+#[tokio::test]
+async fn password_sign_in_pauses_after_repeated_failures() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::new().await;
+    let mut b = Browser::new(app.router.clone());
+    b.register("gale").await;
+    b.submit("/space", "/logout", &[]).await;
+    for _ in 0..accounts::MAX_FAILED_LOGINS {
+        let (s, to) = b.login("gale", "not the password").await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert!(to.starts_with("/login"), "{to}");
+    }
+    // Now even the right password is refused, with the reason.
+    let (_, to) = b.login("gale", "correct horse battery").await;
+    assert!(to.starts_with("/login"), "{to}");
+    let (_, html) = b.get(&to).await;
+    assert!(html.contains("too many failed sign-ins"), "{html}");
+    assert_eq!(b.get("/space").await.0, StatusCode::UNAUTHORIZED);
+    // Another account is not affected.
+    let mut other = Browser::new(app.router.clone());
+    other.register("hale").await;
+    // When the pause is over, the right password works and resets the count.
+    app.catalog
+        .db
+        .execute_unprepared(
+            "UPDATE users SET locked_until = '2020-01-01 00:00:00+00:00' WHERE username = 'gale'",
+        )
+        .await
+        .expect("end the pause");
+    let (s, to) = b.login("gale", "correct horse battery").await;
+    assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, "/space"));
+    let u = accounts::find_user(&app.catalog.db, "gale")
+        .await
+        .expect("user");
+    assert_eq!((u.failed_logins, u.locked_until), (0, None));
+}
