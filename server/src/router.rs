@@ -101,6 +101,18 @@ async fn versions() -> Json<serde_json::Value> {
     }))
 }
 
+/// The pages' routes, generated once per process. Generating them renders
+/// the app with resource loading suppressed through a process-wide flag
+/// (leptos_server's `SuppressResourceLoad`), so a page being rendered at the
+/// same moment in the same process would wait forever for its first
+/// resource; building the list once, before any router exists, rules that
+/// out (it matters for tests, which build many routers side by side).
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 /// The whole application.
 pub fn app(state: AppState, request_timeout: Duration) -> Router {
     let (api_routes, doc) = api();
@@ -118,7 +130,7 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
         ));
 
     let leptos_options = state.leptos_options.clone();
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let data: SharedCatalogData = Arc::new(PageData {
         catalog: state.catalog.clone(),
         web: state.web.clone(),
