@@ -24,6 +24,9 @@ use crate::error::AppResult;
 /// Days of history the stats endpoint and the chart show.
 pub const DAYS: i64 = 90;
 
+/// Most clients remembered per generation (two generations are kept).
+const MAX_RECENT: usize = 250_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Download,
@@ -90,7 +93,12 @@ impl Counter {
                 return false;
             };
             let now = Instant::now();
-            if now.duration_since(seen.started) >= self.window {
+            // A flood of new clients rotates early: memory stays bounded
+            // (the window only shortens while the flood lasts).
+            if seen.current.len() >= MAX_RECENT {
+                seen.previous = std::mem::take(&mut seen.current);
+                seen.started = now;
+            } else if now.duration_since(seen.started) >= self.window {
                 let fresh = if now.duration_since(seen.started) >= self.window * 2 {
                     // Idle for two windows: nothing recent remains.
                     seen.current.clear();
@@ -357,5 +365,22 @@ mod tests {
         let pending = c.pending_for("a");
         let downloads: u64 = pending.iter().map(|(_, n)| n.downloads).sum();
         assert_eq!(downloads, 3);
+    }
+
+    #[test]
+    fn a_flood_of_clients_keeps_memory_bounded() {
+        let c = Counter::new(Duration::from_secs(3600));
+        for i in 0..(super::MAX_RECENT * 2 + 10) {
+            c.hit(Kind::Download, "a", &i.to_string());
+        }
+        let seen = c.seen.lock().expect("lock");
+        assert!(seen.current.len() + seen.previous.len() <= super::MAX_RECENT * 2);
+        drop(seen);
+        // The latest clients are still remembered.
+        assert!(!c.hit(
+            Kind::Download,
+            "a",
+            &(super::MAX_RECENT * 2 + 9).to_string()
+        ));
     }
 }
