@@ -10,11 +10,9 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
-
+import { launchBrowser } from './browser.js';
 import { END2END_DIR, startServer } from './server.js';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT_DIR = process.env.APPCAT_SCREENSHOT_DIR
   ? path.resolve(process.env.APPCAT_SCREENSHOT_DIR)
   : path.resolve(END2END_DIR, '../docs/screenshots');
@@ -27,19 +25,7 @@ let seeded;
 before(async () => {
   server = await startServer();
   seeded = await server.seed();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

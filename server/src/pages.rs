@@ -174,16 +174,10 @@ impl CatalogData for PageData {
             Some("downloads") => Some("downloads:desc"),
             Some("newest") | None => None,
             Some(_) => {
-                return Ok(Some(TypeListing {
+                return Ok(Some(refused(
                     summary,
-                    artifacts: vec![],
-                    total: 0,
-                    next_marker: None,
-                    facets: vec![],
-                    error: Some(
-                        "sort is one of name, newest, updated, rating, downloads".to_owned(),
-                    ),
-                }));
+                    "sort is one of name, newest, updated, rating, downloads".to_owned(),
+                )));
             }
         };
         if let Some(sort) = sort {
@@ -196,16 +190,7 @@ impl CatalogData for PageData {
             Ok(p) => p,
             // An invalid version requirement, a stale or foreign marker, a
             // query too long: the page says why (and answers 400).
-            Err(AppError::BadRequest(why)) => {
-                return Ok(Some(TypeListing {
-                    summary,
-                    artifacts: vec![],
-                    total: 0,
-                    next_marker: None,
-                    facets: vec![],
-                    error: Some(why),
-                }));
-            }
+            Err(AppError::BadRequest(why)) => return Ok(Some(refused(summary, why))),
             Err(e) => return Err(log(e)),
         };
         let next_marker = page
@@ -355,6 +340,18 @@ impl CatalogData for PageData {
 
     async fn admin(&self, req: &Request) -> Result<Gate<AdminOverview>, DataError> {
         self.admin_of(req).await.map_err(log)
+    }
+}
+
+/// A listing that could not be answered, with the reason the page shows.
+fn refused(summary: TypeSummary, why: String) -> TypeListing {
+    TypeListing {
+        summary,
+        artifacts: vec![],
+        total: 0,
+        next_marker: None,
+        facets: vec![],
+        error: Some(why),
     }
 }
 

@@ -476,3 +476,17 @@ pub async fn set_admin(
     a.is_admin = Set(admin);
     Ok(a.update(db).await?)
 }
+
+/// Usernames by user id, for the given ids (unknown ids are left out).
+pub async fn usernames(
+    db: &DatabaseConnection,
+    ids: impl IntoIterator<Item = String>,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect())
+}

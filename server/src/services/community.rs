@@ -20,7 +20,7 @@ use super::Catalog;
 use super::access::ACTIVE;
 use super::artifacts::{find_visible, refuse_all, timestamp};
 use crate::auth::{Caller, Principal, Scope};
-use crate::entities::{artifact, moderation_log, rating, review, review_report, user};
+use crate::entities::{artifact, moderation_log, rating, review, review_report};
 use crate::error::{AppError, AppResult, bad_request, conflict, forbidden, not_found};
 
 /// Longest review or reply, in characters.
@@ -299,13 +299,7 @@ async fn views(
     moderator: bool,
 ) -> AppResult<Vec<Review>> {
     let user_ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
-    let users: HashMap<String, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids.clone()))
-        .all(&catalog.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect();
+    let users = super::accounts::usernames(&catalog.db, user_ids.clone()).await?;
     let publishers: Vec<String> = crate::entities::membership::Entity::find()
         .filter(crate::entities::membership::Column::TenantId.eq(&m.owner))
         .filter(crate::entities::membership::Column::UserId.is_in(user_ids))
@@ -645,13 +639,7 @@ async fn log_views(
     rows: Vec<moderation_log::Model>,
 ) -> AppResult<Vec<ModerationEntry>> {
     let ids: Vec<String> = rows.iter().filter_map(|r| r.actor_id.clone()).collect();
-    let users: HashMap<String, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(&catalog.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect();
+    let users = super::accounts::usernames(&catalog.db, ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| ModerationEntry {
@@ -726,13 +714,8 @@ pub async fn reported(catalog: &Catalog, caller: &Caller) -> AppResult<Vec<Repor
         q = q.filter(review::Column::Owner.eq(&p.tenant));
     }
     let rows = q.all(&catalog.db).await?;
-    let authors: HashMap<String, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(rows.iter().map(|r| r.user_id.clone())))
-        .all(&catalog.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect();
+    let authors =
+        super::accounts::usernames(&catalog.db, rows.iter().map(|r| r.user_id.clone())).await?;
     Ok(rows
         .into_iter()
         .map(|r| {

@@ -17,7 +17,7 @@ use super::Catalog;
 use super::access::{ACTIVE, PUBLIC};
 use super::artifacts::{find_visible, refuse_all, timestamp};
 use crate::auth::{Caller, Scope};
-use crate::entities::{artifact, listing_request, user};
+use crate::entities::{artifact, listing_request};
 use crate::error::{AppResult, bad_request, conflict, forbidden, not_found};
 
 pub const PENDING: &str = "pending";
@@ -63,13 +63,7 @@ async fn views(
         .flat_map(|r| [r.requested_by.clone(), r.decided_by.clone()])
         .flatten()
         .collect();
-    let users: HashMap<String, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids))
-        .all(&catalog.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect();
+    let users = super::accounts::usernames(&catalog.db, user_ids).await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
