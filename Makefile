@@ -21,7 +21,8 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 NPM_CACHE := $(HOME)/.cache/appcat-npm
 
 .PHONY: run serve build site tools tool-wasm tool-bindgen tool-e2e test test-sqlite test-postgres \
-        test-e2e test-glareclient screenshots lint bench tool-oha clean
+        test-e2e test-glareclient screenshots lint bench tool-oha clean \
+        fuzz fuzz-ci fuzz-run tool-fuzz
 
 ## Tools ---------------------------------------------------------------------
 
@@ -75,7 +76,7 @@ serve:
 
 ## Tests ---------------------------------------------------------------------
 
-test: lint test-sqlite test-postgres test-e2e test-glareclient
+test: lint test-sqlite test-postgres test-e2e test-glareclient fuzz-ci
 
 lint:
 	cargo fmt --all -- --check
@@ -105,6 +106,53 @@ test-glareclient: build
 
 screenshots: build tool-e2e
 	cd end2end && LEPTOS_SITE_ROOT=$(CURDIR)/target/site APPCAT_BIN=$(CURDIR)/$(APPCAT) APPCAT_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots npm test
+
+## Fuzzing -------------------------------------------------------------------
+
+# cargo-fuzz targets of every parser of user input (fuzz/, its own workspace
+# and target dir; fuzz/README.md). Targets run one after another, each for
+# FUZZ_SECS seconds, from fuzz/seeds/<target> plus what earlier runs found
+# (fuzz/corpus/<target>, git-ignored); the Murano manifests and the CSAR of
+# $(SHARED_DATA) are extra seeds. A crash, a failed property or an input
+# slower than FUZZ_TIMEOUT seconds fails the run (reproducer in
+# fuzz/artifacts/<target>/). Per target the number of executions is printed.
+FUZZ_SECS ?= 300
+FUZZ_TIMEOUT ?= 30
+FUZZ_SANITIZER ?= address
+FUZZ_TARGETS := version_spec list_filter json_patch murano type_file bundle markdown
+FUZZ_LOGS := fuzz/target/logs
+# The binaries `cargo fuzz build` made, run as they are (what `cargo fuzz run`
+# does, without a rebuild between targets).
+FUZZ_BIN := target/x86_64-unknown-linux-gnu/release
+
+tool-fuzz:
+	@rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
+	@cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+
+fuzz: tool-fuzz
+	$(MAKE) --no-print-directory fuzz-run FUZZ_SECS=$(FUZZ_SECS)
+
+fuzz-ci: tool-fuzz
+	$(MAKE) --no-print-directory fuzz-run FUZZ_SECS=20
+
+fuzz-run:
+	cd fuzz && cargo +nightly fuzz build -s $(FUZZ_SANITIZER)
+	@mkdir -p $(FUZZ_LOGS) fuzz/corpus/murano
+	@if [ -d "$(SHARED_DATA)" ]; then \
+	  find "$(SHARED_DATA)/murano" -name manifest.yaml -size -64k 2>/dev/null | while read -r f; do \
+	    { printf '\001'; cat "$$f"; } > "fuzz/corpus/murano/shared-$$(printf '%s' "$$f" | sha1sum | cut -c1-16)"; done; \
+	  find "$(SHARED_DATA)" -name '*.zip' -size -64k 2>/dev/null | while read -r f; do \
+	    { printf '\000'; cat "$$f"; } > "fuzz/corpus/murano/shared-$$(printf '%s' "$$f" | sha1sum | cut -c1-16)"; done; \
+	fi
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t fuzz/artifacts/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECS) s"; \
+	  (cd fuzz && ASAN_OPTIONS=detect_odr_violation=0 $(FUZZ_BIN)/$$t corpus/$$t seeds/$$t \
+	    -artifact_prefix=artifacts/$$t/ -max_total_time=$(FUZZ_SECS) -timeout=$(FUZZ_TIMEOUT) \
+	    -print_final_stats=1) > $(FUZZ_LOGS)/$$t.log 2>&1 \
+	    || { tail -n 60 $(FUZZ_LOGS)/$$t.log; echo "fuzz target $$t FAILED (log: $(FUZZ_LOGS)/$$t.log)"; exit 1; }; \
+	  echo "$$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_LOGS)/$$t.log | tail -n 1) executions in $(FUZZ_SECS) s"; \
+	done
 
 ## Benchmarks ----------------------------------------------------------------
 

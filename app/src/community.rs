@@ -135,7 +135,7 @@ fn review_item(
                             <input type="hidden" name="next" value=next.clone() />
                             <input type="hidden" name="action" value="edit" />
                             <label for=edit_id.clone()>"Your review (Markdown)"</label>
-                            <textarea id=edit_id.clone() name="body" rows="4" required maxlength="5000">{r.body.clone()}</textarea>
+                            <textarea id=edit_id.clone() name="body" rows="4" required maxlength="5000">{crate::pages::textarea_text(r.body.clone())}</textarea>
                             <button type="submit">"Save"</button>
                         </form>
                     </details>

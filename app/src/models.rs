@@ -139,10 +139,15 @@ pub struct DependencyInfo {
     pub field: String,
     /// What was asked for: a name and requirement, a URL or an exact link.
     pub requirement: String,
-    /// `resolved`, `missing`, `no_matching_version`, `not_visible`, `external`.
+    /// `resolved`, `missing`, `no_matching_version`, `external`.
     pub status: String,
     pub target: Option<ArtifactRef>,
     pub implicit: bool,
+    /// Where the resolved artifact came from: `own`, `public` or
+    /// `accepted_share`; empty when unresolved.
+    pub source: String,
+    /// The tenant the resolved artifact belongs to.
+    pub owner: Option<String>,
 }
 
 /// Everything the detail page shows.
@@ -287,13 +292,29 @@ pub struct SpaceArtifact {
     pub listing: Option<String>,
 }
 
+/// An artifact another tenant offered (shared) to this tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareOffer {
+    pub id: String,
+    pub type_name: String,
+    pub name: String,
+    pub version: String,
+    /// The tenant that offers it.
+    pub owner: String,
+    /// `pending`, `accepted` or `declined`: only an accepted share is used
+    /// when this tenant's dependencies are resolved.
+    pub status: String,
+}
+
 /// A tenant's space: its artifacts and the types it can create.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Space {
     pub tenant: String,
     pub artifacts: Vec<SpaceArtifact>,
     /// Shared with the tenant by other tenants.
-    pub shared_with_us: Vec<SpaceArtifact>,
+    pub shared_with_us: Vec<ShareOffer>,
+    /// The viewer may accept or decline offers (a tenant admin).
+    pub can_answer: bool,
     pub types: Vec<TypeSummary>,
 }
 

@@ -39,6 +39,52 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The document title. On the server it is written into `<title>` as raw
+/// HTML by leptos_meta, so every title (artifact names, display names and
+/// other data among them) is escaped here; in the browser it is set as
+/// `document.title`, plain text, and must not be escaped.
+fn page_title(text: String) -> String {
+    let title = if text.is_empty() {
+        "appcat".to_owned()
+    } else {
+        format!("{text} · appcat")
+    };
+    if cfg!(feature = "ssr") {
+        escape_html(&title)
+    } else {
+        title
+    }
+}
+
+/// The text inside a `<textarea>`. Leptos (tachys) writes a textarea's
+/// children into the server-rendered HTML unescaped, as it does for
+/// `<script>`, so a value holding `</textarea><script>` would end the
+/// element and run: on the server the text is escaped here. In the
+/// browser a text node is plain text and must stay as it is.
+pub fn textarea_text(text: String) -> String {
+    if cfg!(feature = "ssr") {
+        escape_html(&text)
+    } else {
+        text
+    }
+}
+
+/// Escapes text for an HTML text node or a quoted attribute.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -48,7 +94,7 @@ pub fn App() -> impl IntoView {
     provide_context(session);
     view! {
         <Stylesheet id="leptos" href="/pkg/appcat.css" />
-        <Title formatter=|text: String| if text.is_empty() { "appcat".to_owned() } else { format!("{text} · appcat") } />
+        <Title formatter=page_title />
         <Router>
             <a class="skip" href="#main">"Skip to content"</a>
             <header class="site-header">
@@ -740,11 +786,15 @@ fn dependency(dep: DependencyInfo) -> impl IntoView {
         "resolved" => "",
         "missing" => "not in the catalog",
         "no_matching_version" => "no matching version",
-        "not_visible" => "not public",
         "external" => "external",
         other => other,
     }
     .to_owned();
+    let origin = match (dep.source.as_str(), dep.owner.as_deref()) {
+        ("accepted_share", Some(owner)) => Some(format!("shared by {owner}")),
+        ("public", Some(owner)) => Some(format!("public, from {owner}")),
+        _ => None,
+    };
     view! {
         <li>
             {match dep.target {
@@ -753,6 +803,7 @@ fn dependency(dep: DependencyInfo) -> impl IntoView {
             }}
             {(!status.is_empty()).then(|| view! { " " <span class="badge">{status}</span> })}
             {dep.implicit.then(|| view! { " " <span class="muted">"(implied)"</span> })}
+            {origin.map(|o| view! { " " <span class="muted origin">{o}</span> })}
             " " <span class="muted">{dep.field}</span>
         </li>
     }

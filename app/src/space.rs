@@ -249,6 +249,7 @@ fn SpaceView(s: Space, tenants: Vec<String>, token: String) -> impl IntoView {
         tenant,
         artifacts,
         shared_with_us,
+        can_answer,
         types,
     } = s;
     let drafts: Vec<SpaceArtifact> = artifacts
@@ -318,10 +319,40 @@ fn SpaceView(s: Space, tenants: Vec<String>, token: String) -> impl IntoView {
                 view! { <p class="hint">"Nothing is shared with this tenant."</p> }.into_any()
             } else {
                 view! {
-                    <ul class="deps">
+                    <p class="hint">"Offers from other tenants. This tenant's dependencies use a shared artifact only once it is accepted; declining hides it."</p>
+                    <ul class="deps offers">
                         {shared_with_us.into_iter().map(|a| {
                             let href = format!("/apps/{}/{}?version={}", encode(&a.type_name), encode(&a.name), encode(&a.version));
-                            view! { <li><a href=href>{format!("{} {}", a.name, a.version)}</a> " " <span class="muted">{a.type_name.clone()}</span></li> }
+                            let action = format!("/space/shares/{}/{}", encode(&a.type_name), encode(&a.id));
+                            let label = match a.status.as_str() {
+                                "accepted" => "accepted",
+                                "declined" => "declined",
+                                _ => "waiting for an answer",
+                            };
+                            let answers = can_answer.then(|| {
+                                let (accept, decline) = (a.status != "accepted", a.status != "declined");
+                                let token = token.clone();
+                                view! {
+                                    <form method="post" action=action class="inline">
+                                        <Csrf token />
+                                        {accept.then(|| view! { <button type="submit" name="answer" value="accepted">"Accept"</button> })}
+                                        {decline.then(|| view! { " " <button type="submit" name="answer" value="declined" class="secondary">"Decline"</button> })}
+                                    </form>
+                                }
+                            });
+                            let title = format!("{} {}", a.name, a.version);
+                            view! {
+                                <li>
+                                    {if a.status == "declined" {
+                                        view! { <span>{title}</span> }.into_any()
+                                    } else {
+                                        view! { <a href=href>{title}</a> }.into_any()
+                                    }}
+                                    " " <span class="muted">{format!("{} from {}", a.type_name, a.owner)}</span>
+                                    " " <span class="badge">{label}</span>
+                                    " " {answers}
+                                </li>
+                            }
                         }).collect_view()}
                     </ul>
                 }.into_any()
@@ -363,7 +394,7 @@ fn field_input(f: FormField) -> impl IntoView {
     let control = match f.kind.as_str() {
         "text" | "list" | "dict" | "json" => view! {
             <textarea id=id.clone() name=f.name.clone() rows="4" disabled=disabled
-                aria-describedby=help_id.clone()>{f.value.clone()}</textarea>
+                aria-describedby=help_id.clone()>{crate::pages::textarea_text(f.value.clone())}</textarea>
         }
         .into_any(),
         "enum" => {

@@ -40,7 +40,9 @@ let seeded;
 const PASSWORDS = { alice: 'alice-password-1', root: 'root-password-1' };
 
 before(async () => {
-  server = await startServer();
+  // The test runner plays a reverse proxy at 127.0.0.1: its X-Forwarded-For
+  // names the client when downloads are counted.
+  server = await startServer({ env: { APPCAT_TRUSTED_PROXIES: '127.0.0.1,::1' } });
   seeded = await server.seed();
   for (const [user, password] of Object.entries(PASSWORDS)) {
     const out = await server.cli('user', 'set-password', user, { input: `${password}\n` });
@@ -258,8 +260,8 @@ async function reportedReviews(page) {
 }
 
 /** Downloads the template blob of `id` from node with `userAgent` (and a token); checks the bytes. */
-async function download(id, userAgent, token) {
-  const headers = { 'User-Agent': userAgent };
+async function download(id, userAgent, token, address = '198.51.100.1') {
+  const headers = { 'User-Agent': userAgent, 'X-Forwarded-For': address };
   if (token) headers['X-Auth-Token'] = token;
   const res = await fetch(server.url(`/api/v1/artifacts/${TYPE}/${id}/template`), { headers });
   const body = await res.text();
@@ -489,8 +491,8 @@ describe('community', { timeout: TIMEOUT * 5 }, () => {
       await screenshotOf(mp.locator('section#moderation'), 'admin-moderation.png');
 
       // Screenshot: ratings, the review with its reply, the chart (two downloads for its bars).
-      await download(hello.id, 'e2e-screenshot-a');
-      await download(hello.id, 'e2e-screenshot-b');
+      await download(hello.id, 'e2e-screenshot-a', undefined, '198.51.100.10');
+      await download(hello.id, 'e2e-screenshot-b', undefined, '198.51.100.11');
       await visit(author, here);
       assert.match(await text(ap.locator('p#usage')), /^2 downloads · \d+ page views \(this version\)$/);
       await screenshot(ap, 'detail-community.png');
@@ -709,11 +711,15 @@ describe('community', { timeout: TIMEOUT * 5 }, () => {
     await download(art.id, 'e2e-client-a');
     await download(art.id, 'e2e-client-a');
     assert.equal((await stats()).downloads_total, 1, 'the same client within the window counts once');
-    // Two more clients on the same address.
+    // Another user agent from the same address is the same client: a
+    // client cannot count again by rotating what it sends.
     await download(art.id, 'e2e-client-b');
-    await download(art.id, 'e2e-client-c');
-    await download(art.id, 'e2e-client-b');
-    assert.equal((await stats()).downloads_total, 3, 'distinct user agents are distinct clients');
+    assert.equal((await stats()).downloads_total, 1, 'a rotated user agent counts nothing');
+    // Two more clients (addresses, as the trusted proxy names them).
+    await download(art.id, 'e2e-client-b', undefined, '198.51.100.2');
+    await download(art.id, 'e2e-client-c', undefined, '198.51.100.3');
+    await download(art.id, 'e2e-client-b', undefined, '198.51.100.2');
+    assert.equal((await stats()).downloads_total, 3, 'distinct addresses are distinct clients');
     // A user is one client whatever the user agent.
     await download(art.id, 'e2e-user-agent-1', seeded.tokens.alice);
     await download(art.id, 'e2e-user-agent-2', seeded.tokens.alice);
@@ -745,8 +751,11 @@ describe('community', { timeout: TIMEOUT * 5 }, () => {
       // The same browser again within the window: not counted again.
       await visit(h, `/apps/${TYPE}/counted-stack`);
       assert.equal(await text(page.locator('p#usage')), usageText(4, 1), 'a reload is the same view');
-      // Another client viewing the page (from node, its own user agent).
-      const other = await fetch(server.url(`/apps/${TYPE}/counted-stack`), { headers: { 'User-Agent': 'e2e-viewer' } });
+      // Another client viewing the page (from node, another address as the
+      // trusted proxy names it; a new user agent alone would not do).
+      const other = await fetch(server.url(`/apps/${TYPE}/counted-stack`), {
+        headers: { 'User-Agent': 'e2e-viewer', 'X-Forwarded-For': '198.51.100.20' },
+      });
       assert.equal(other.status, 200);
       assert.match(await other.text(), /4 downloads · 2 page views \(this version\)/);
       await visit(h, `/apps/${TYPE}/counted-stack`);

@@ -11,7 +11,9 @@ let server;
 let seeded;
 
 before(async () => {
-  server = await startServer({ env: { APPCAT_STATS_FLUSH_SECS: '3600', APPCAT_LOG: 'info,sqlx=warn' } });
+  server = await startServer({
+    env: { APPCAT_STATS_FLUSH_SECS: '3600', APPCAT_LOG: 'info,sqlx=warn', APPCAT_TRUSTED_PROXIES: '127.0.0.1,::1' },
+  });
   seeded = await server.seed();
 });
 
@@ -23,13 +25,13 @@ test('counts pending at a clean shutdown are written, none lost', { timeout: 60_
   const { publicArtifact } = seeded;
   const base = `/api/v1/artifacts/heat_templates/${publicArtifact.id}`;
   const clients = 25;
-  // Distinct anonymous clients (same address, different user agents), all
+  // Distinct anonymous clients (addresses named by the trusted proxy), all
   // at once; each downloads twice within the window, so each counts once.
   await Promise.all(
     Array.from({ length: clients }, async (_, i) => {
       for (let n = 0; n < 2; n++) {
         const res = await fetch(server.url(`${base}/template`), {
-          headers: { 'User-Agent': `stats-e2e-${i}` },
+          headers: { 'User-Agent': `stats-e2e-${i}`, 'X-Forwarded-For': `198.51.100.${i + 1}` },
         });
         assert.equal(res.status, 200);
         await res.arrayBuffer();

@@ -9,6 +9,8 @@ mod m20261125_000001_init;
 mod m20261130_000001_web;
 mod m20261201_000001_community;
 mod m20261202_000001_login_throttle;
+mod m20261203_000001_trust;
+mod m20261203_000002_upload_heartbeat;
 
 pub struct Migrator;
 
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_web::Migration),
             Box::new(m20261201_000001_community::Migration),
             Box::new(m20261202_000001_login_throttle::Migration),
+            Box::new(m20261203_000001_trust::Migration),
+            Box::new(m20261203_000002_upload_heartbeat::Migration),
         ]
     }
 }

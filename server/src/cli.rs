@@ -639,6 +639,14 @@ async fn serve_catalog(catalog: Catalog, serve: ServeConfig) -> anyhow::Result<(
     if swept > 0 {
         tracing::info!(swept, "cleared uploads abandoned by an earlier run");
     }
+    let sweeper = blobs::spawn_sweeper(
+        catalog.clone(),
+        blobs::Sweeps {
+            abandoned_every: Duration::from_secs(serve.upload_sweep_secs),
+            orphans_every: Duration::from_secs(serve.orphan_sweep_secs),
+            orphan_grace: Duration::from_secs(serve.orphan_grace_secs),
+        },
+    );
     let leptos_options = LeptosOptions::builder()
         .output_name(option_env!("LEPTOS_OUTPUT_NAME").unwrap_or("appcat"))
         .site_root(serve.site_root.as_str())
@@ -651,14 +659,18 @@ async fn serve_catalog(catalog: Catalog, serve: ServeConfig) -> anyhow::Result<(
             "session cookies are not marked Secure: set APPCAT_PUBLIC_URL=https://... behind HTTPS"
         );
     }
-    // Expired sessions are removed every ten minutes.
+    // Expired sessions and old sign-in counts are removed every ten minutes.
     let store = crate::web::store::DbStore::new(catalog.db.clone());
+    let throttle_db = catalog.db.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(600));
         loop {
             every.tick().await;
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "could not remove expired sessions");
+            }
+            if let Err(e) = accounts::prune_sign_in_throttle(&throttle_db).await {
+                tracing::warn!(error = %e, "could not prune old sign-in counts");
             }
         }
     });
@@ -688,13 +700,16 @@ async fn serve_catalog(catalog: Catalog, serve: ServeConfig) -> anyhow::Result<(
         .await
         .with_context(|| format!("cannot listen on {}", serve.addr))?;
     tracing::info!("appcat serving on http://{}", serve.addr);
-    axum::serve(
+    crate::serve::serve(
         listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app,
+        Duration::from_secs(serve.header_timeout_secs.max(1)),
+        Duration::from_secs(serve.shutdown_drain_secs),
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
     .await?;
     // A clean shutdown loses no count.
+    sweeper.abort();
     flusher.abort();
     let written = counter
         .flush(&db)

@@ -26,11 +26,14 @@ pub struct Config {
     #[arg(long, env = "APPCAT_MAX_BLOB_SIZE", default_value_t = 10 * 1024 * 1024 * 1024, global = true)]
     pub max_blob_size: u64,
 
-    /// Seconds after which an upload still `saving` counts as abandoned.
+    /// Seconds without a heartbeat after which an upload still `saving`
+    /// counts as abandoned and is rolled back (uploads beat every third of
+    /// it); see docs/CRASH-SAFETY.md.
     #[arg(
         long,
         env = "APPCAT_STALE_UPLOAD_SECS",
-        default_value_t = 3600,
+        default_value_t = 30,
+        value_parser = clap::value_parser!(i64).range(3..),
         global = true
     )]
     pub stale_upload_secs: i64,
@@ -75,6 +78,31 @@ pub struct ServeConfig {
     #[arg(long, env = "APPCAT_STATS_FLUSH_SECS", default_value_t = 5)]
     pub stats_flush_secs: u64,
 
+    /// Seconds between sweeps for abandoned uploads (also one at start).
+    #[arg(long, env = "APPCAT_UPLOAD_SWEEP_SECS", default_value_t = 5)]
+    pub upload_sweep_secs: u64,
+
+    /// Seconds between sweeps for stored files no blob refers to (also one
+    /// at start).
+    #[arg(long, env = "APPCAT_ORPHAN_SWEEP_SECS", default_value_t = 3600)]
+    pub orphan_sweep_secs: u64,
+
+    /// Seconds a stored file must be unchanged before the orphan sweep may
+    /// delete it; longer than any bundle import takes.
+    #[arg(long, env = "APPCAT_ORPHAN_GRACE_SECS", default_value_t = 3600)]
+    pub orphan_grace_secs: u64,
+
+    /// Seconds a client has to send a request's headers, counted from when
+    /// the connection starts waiting for them (also between requests on a
+    /// kept-alive connection): slow or idle connections are closed.
+    #[arg(long, env = "APPCAT_HEADER_TIMEOUT_SECS", default_value_t = 20)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a shutdown waits for open requests (uploads, downloads) to
+    /// finish before it closes their connections.
+    #[arg(long, env = "APPCAT_SHUTDOWN_DRAIN_SECS", default_value_t = 60)]
+    pub shutdown_drain_secs: u64,
+
     #[command(flatten)]
     pub web: WebConfig,
 }
@@ -109,6 +137,12 @@ pub struct WebConfig {
     #[arg(long, env = "APPCAT_OIDC_CLIENT_SECRET", hide_env_values = true)]
     pub oidc_client_secret: Option<String>,
 
+    /// Reverse proxies (IP addresses, comma-separated) whose
+    /// `X-Forwarded-For` names the client for download counting. Others'
+    /// are ignored: a client could put anything there.
+    #[arg(long, env = "APPCAT_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// The provider's name on the sign-in page.
     #[arg(long, env = "APPCAT_OIDC_NAME", default_value = "single sign-on")]
     pub oidc_name: String,
@@ -124,6 +158,7 @@ impl Default for WebConfig {
             oidc_client_id: "appcat".to_owned(),
             oidc_client_secret: None,
             oidc_name: "single sign-on".to_owned(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

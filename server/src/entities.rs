@@ -15,6 +15,7 @@ pub mod rating;
 pub mod review;
 pub mod review_report;
 pub mod session;
+pub mod sign_in_throttle;
 pub mod tenant;
 pub mod user;
 pub mod user_identity;

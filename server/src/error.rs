@@ -173,6 +173,24 @@ impl From<object_store::Error> for AppError {
     }
 }
 
+/// Every body over its limit is 413, whatever extractor read it.
+fn too_large_body() -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "the request body is larger than the {} bytes allowed here",
+        MAX_JSON_BODY
+    ))
+}
+
+/// The largest JSON or form body (blob uploads and bundles stream and have
+/// limits of their own).
+pub const MAX_JSON_BODY: usize = 2 * 1024 * 1024;
+
+impl From<axum::extract::rejection::QueryRejection> for AppError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        AppError::BadRequest(format!("malformed query: {}", rejection.body_text()))
+    }
+}
+
 impl From<axum::extract::rejection::JsonRejection> for AppError {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
         use axum::extract::rejection::JsonRejection as R;
@@ -180,6 +198,7 @@ impl From<axum::extract::rejection::JsonRejection> for AppError {
             R::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
                 "expected a request with Content-Type: application/json".to_owned(),
             ),
+            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large_body(),
             R::BytesRejection(_) => {
                 AppError::BadRequest("the request body could not be read".to_owned())
             }
@@ -195,6 +214,7 @@ impl From<axum::extract::rejection::FormRejection> for AppError {
             R::InvalidFormContentType(_) => AppError::UnsupportedMediaType(
                 "expected a form (application/x-www-form-urlencoded)".to_owned(),
             ),
+            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large_body(),
             other => AppError::BadRequest(format!("malformed form: {}", other.body_text())),
         }
     }
@@ -202,6 +222,9 @@ impl From<axum::extract::rejection::FormRejection> for AppError {
 
 impl From<axum::extract::multipart::MultipartRejection> for AppError {
     fn from(rejection: axum::extract::multipart::MultipartRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large_body();
+        }
         AppError::BadRequest(format!("malformed upload: {}", rejection.body_text()))
     }
 }

@@ -301,10 +301,16 @@ impl CatalogData for PageData {
             .await
             .map_err(log)?;
         if let Some(d) = &mut detail {
-            let client = crate::api::Client::from_parts(req).key(&caller);
-            self.catalog
-                .counter
-                .hit(crate::services::stats::Kind::View, &d.id, &client);
+            // A view is a page render (GET) or the server function a
+            // hydrated page calls (POST); never a HEAD.
+            let client = crate::api::Client::from_parts(req);
+            if client.method != axum::http::Method::HEAD {
+                self.catalog.counter.hit(
+                    crate::services::stats::Kind::View,
+                    &d.id,
+                    &client.key(&caller),
+                );
+            }
             d.community = self
                 .community(&caller, d, reviews_page.unwrap_or(1))
                 .await
@@ -549,6 +555,12 @@ impl PageData {
                     version: t.version.clone(),
                 }),
                 implicit: e.implicit,
+                source: e
+                    .source
+                    .and_then(|s| serde_json::to_value(s).ok())
+                    .and_then(|s| s.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                owner: e.to.as_ref().map(|t| t.owner.clone()),
             })
             .collect();
         let dependents = deps::dependents(&self.catalog, caller, type_name, &id)

@@ -56,7 +56,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             artifacts::delete
         ))
         .routes(routes!(members::list, members::add))
-        .routes(routes!(members::remove))
+        .routes(routes!(members::remove, members::answer))
+        .routes(routes!(members::offers))
         .routes(routes!(deps::graph))
         .routes(routes!(deps::dependents))
         .routes(routes!(bundles::export))
@@ -135,7 +136,10 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
         catalog: state.catalog.clone(),
         web: state.web.clone(),
     });
-    let context = move || provide_context(data.clone());
+    let context = move || {
+        provide_context(data.clone());
+        crate::headers::set_page_policy();
+    };
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
@@ -164,6 +168,10 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
         .merge(pages)
         .merge(crate::web::upload_routes())
         .layer(sessions)
+        .layer(axum::middleware::from_fn(crate::headers::security_headers))
+        .layer(axum::Extension(crate::api::TrustedProxies(Arc::new(
+            state.web.trusted_proxies.clone(),
+        ))))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

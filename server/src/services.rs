@@ -30,7 +30,8 @@ use crate::types::TypeRegistry;
 pub struct Limits {
     /// Largest blob, whatever its type allows.
     pub max_blob_size: u64,
-    /// A `saving` blob older than this is an abandoned upload.
+    /// A `saving` blob whose upload heartbeat is older than this is an
+    /// abandoned upload (the heartbeat beats every third of it).
     pub stale_upload_secs: i64,
 }
 
@@ -38,7 +39,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_blob_size: 10 * 1024 * 1024 * 1024,
-            stale_upload_secs: 3600,
+            stale_upload_secs: 30,
         }
     }
 }

@@ -17,6 +17,8 @@ pub struct Web {
     pub secure_cookies: bool,
     pub session_days: i64,
     pub oidc: Option<Arc<Oidc>>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Web {
@@ -27,6 +29,7 @@ impl Web {
             secure_cookies: false,
             session_days: 14,
             oidc: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -41,8 +41,9 @@ const NUM_WIDTH: usize = 20;
 /// zero-padded to 20 digits (u64 fits); a release ends in `~`, which sorts
 /// after the `-` that starts a pre-release. Pre-release identifiers are joined
 /// by `!` (below every identifier character, so a shorter list sorts first);
-/// a numeric identifier is `0` + its length (2 digits) + digits, so it sorts
-/// numerically and before any alphanumeric identifier, which is `1` + text.
+/// a numeric identifier is `0` + its length (2 digits; from 100 digits on
+/// `:` + 20 digits) + digits, so it sorts numerically and before any
+/// alphanumeric identifier, which is `1` + text.
 /// Build metadata is ignored, as semver precedence ignores it.
 pub fn sort_key(v: &Version) -> String {
     let mut key = triple_prefix(v.major, v.minor, v.patch);
@@ -56,7 +57,14 @@ pub fn sort_key(v: &Version) -> String {
             }
             if !ident.is_empty() && ident.bytes().all(|b| b.is_ascii_digit()) {
                 key.push('0');
-                key.push_str(&format!("{:02}", ident.len()));
+                if ident.len() < 100 {
+                    key.push_str(&format!("{:02}", ident.len()));
+                } else {
+                    // Longer numbers: `:` sorts after every two-digit
+                    // length, then the length in 20 digits.
+                    key.push(':');
+                    key.push_str(&format!("{:0NUM_WIDTH$}", ident.len()));
+                }
                 key.push_str(ident);
             } else {
                 key.push('1');
@@ -78,6 +86,24 @@ fn floor_key(major: u64, minor: u64, patch: u64) -> String {
     let mut key = triple_prefix(major, minor, patch);
     key.push('-');
     key
+}
+
+/// The floor key of the first triple after every version that starts with
+/// `major[.minor[.patch]]` (the parts not given are free), carrying into the
+/// part before on overflow; `None` when there is no such triple (no version
+/// is above `u64::MAX.*`), so the range has no upper bound.
+fn floor_after(major: u64, minor: Option<u64>, patch: Option<u64>) -> Option<String> {
+    match (minor, patch) {
+        (Some(minor), Some(patch)) => match patch.checked_add(1) {
+            Some(patch) => Some(floor_key(major, minor, patch)),
+            None => floor_after(major, Some(minor), None),
+        },
+        (Some(minor), None) => match minor.checked_add(1) {
+            Some(minor) => Some(floor_key(major, minor, 0)),
+            None => floor_after(major, None, None),
+        },
+        (None, _) => major.checked_add(1).map(|major| floor_key(major, 0, 0)),
+    }
 }
 
 fn release_key(major: u64, minor: u64, patch: u64) -> String {
@@ -147,10 +173,12 @@ pub fn parse_requirement(input: &str) -> Result<Requirement, VersionError> {
             if let Some(prefix) = rest.strip_suffix(".*") {
                 let c = wildcard(prefix).ok_or_else(|| err("bad wildcard"))?;
                 let (lo, hi) = comparator_range(&c);
-                req.bounds.push(KeyBound::NotIn(
-                    lo.unwrap_or_default(),
-                    hi.unwrap_or_default(),
-                ));
+                let lo = lo.unwrap_or_default();
+                req.bounds.push(match hi {
+                    Some(hi) => KeyBound::NotIn(lo, hi),
+                    // Nothing above the range: outside it is below it.
+                    None => KeyBound::Lt(lo),
+                });
             } else {
                 let v = parse_version(rest).map_err(|_| err("bad version after !="))?;
                 req.bounds.push(KeyBound::Ne(sort_key(&v)));
@@ -172,11 +200,13 @@ pub fn parse_requirement(input: &str) -> Result<Requirement, VersionError> {
             req.allows_prerelease |= !v.pre.is_empty();
             req.bounds.push(KeyBound::Ge(sort_key(&v)));
             let upper = if dots == 1 {
-                floor_key(v.major + 1, 0, 0)
+                floor_after(v.major, None, None)
             } else {
-                floor_key(v.major, v.minor + 1, 0)
+                floor_after(v.major, Some(v.minor), None)
             };
-            req.bounds.push(KeyBound::Lt(upper));
+            if let Some(upper) = upper {
+                req.bounds.push(KeyBound::Lt(upper));
+            }
         } else {
             let c: Comparator = part
                 .parse()
@@ -249,19 +279,20 @@ fn comparator_range(c: &Comparator) -> (Option<String>, Option<String>) {
     };
     // The lowest version of the triple itself (a release or the named
     // pre-release); a partial lower bound starts at the release.
+    // `None`: the range has no upper bound (it ends at `u64::MAX`).
     let hi = match (c.op, c.minor, c.patch) {
-        (Op::Caret, _, _) if c.major > 0 => floor_key(c.major + 1, 0, 0),
-        (Op::Caret, Some(minor), _) if minor > 0 => floor_key(0, minor + 1, 0),
-        (Op::Caret, Some(_), Some(patch)) => floor_key(0, 0, patch + 1),
-        (Op::Caret, Some(_), None) => floor_key(0, 1, 0),
-        (Op::Caret, None, _) => floor_key(1, 0, 0),
-        (Op::Tilde, Some(minor), _) => floor_key(c.major, minor + 1, 0),
-        (Op::Tilde, None, _) => floor_key(c.major + 1, 0, 0),
-        (_, None, _) => floor_key(c.major + 1, 0, 0),
-        (_, Some(minor), None) => floor_key(c.major, minor + 1, 0),
-        (_, Some(minor), Some(patch)) => floor_key(c.major, minor, patch + 1),
+        (Op::Caret, _, _) if c.major > 0 => floor_after(c.major, None, None),
+        (Op::Caret, Some(minor), _) if minor > 0 => floor_after(0, Some(minor), None),
+        (Op::Caret, Some(minor), Some(patch)) => floor_after(0, Some(minor), Some(patch)),
+        (Op::Caret, Some(_), None) => Some(floor_key(0, 1, 0)),
+        (Op::Caret, None, _) => Some(floor_key(1, 0, 0)),
+        (Op::Tilde, Some(minor), _) => floor_after(c.major, Some(minor), None),
+        (Op::Tilde, None, _) => floor_after(c.major, None, None),
+        (_, None, _) => floor_after(c.major, None, None),
+        (_, Some(minor), None) => floor_after(c.major, Some(minor), None),
+        (_, Some(minor), Some(patch)) => floor_after(c.major, Some(minor), Some(patch)),
     };
-    (lo, Some(hi))
+    (lo, hi)
 }
 
 /// Whether a version is a pre-release (`1.0.0-rc.1`).
@@ -433,5 +464,60 @@ mod tests {
         for bad in ["", ">=", "abc", ">=1.0,", "~=1", "==x.*", "1.2.3.4"] {
             assert!(parse_requirement(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Fuzzing (fuzz/ `version_spec`): `^18446744073709551615` computed the
+    /// upper bound as `u64::MAX + 1` (a panic in debug builds, a bound that
+    /// matches nothing in release builds).
+    #[test]
+    fn fuzz_u64_max_parts_do_not_overflow() {
+        let max = u64::MAX;
+        for req in [
+            format!("^{max}"),
+            format!("~{max}"),
+            format!("{max}.*"),
+            format!("=={max}.*"),
+            format!("~={max}.0"),
+            format!("^0.{max}"),
+            format!("^0.0.{max}"),
+            format!("~1.{max}"),
+            format!("=1.{max}.{max}"),
+            format!("{max}.{max}.*"),
+        ] {
+            assert!(parse_requirement(&req).is_ok(), "{req}");
+        }
+        assert!(matches(&format!("^{max}"), &format!("{max}.3.0")));
+        assert!(matches(&format!("~={max}.0"), &format!("{max}.7.0")));
+        assert!(matches(&format!("^0.0.{max}"), &format!("0.0.{max}")));
+        assert!(!matches(&format!("^0.0.{max}"), "0.1.0"));
+        assert!(matches(&format!("~1.{max}"), &format!("1.{max}.9")));
+        assert!(!matches(&format!("~1.{max}"), "2.0.0"));
+        assert!(!matches(&format!("!={max}.*"), &format!("{max}.1.0")));
+        assert!(matches(&format!("!={max}.*"), "1.0.0"));
+    }
+
+    /// Fuzzing (fuzz/ `version_spec`, property "key order is precedence"):
+    /// a numeric pre-release identifier of 100 digits or more had a
+    /// three-digit length in its key and sorted below shorter numbers.
+    #[test]
+    fn fuzz_long_numeric_prerelease_sorts_numerically() {
+        let long = format!("1.0.0-1{}", "0".repeat(99));
+        let short = "1.0.0-9999999999";
+        let longer = format!("1.0.0-1{}", "0".repeat(100));
+        for (a, b) in [
+            (short, long.as_str()),
+            (long.as_str(), longer.as_str()),
+            ("1.0.0-99", long.as_str()),
+            (long.as_str(), "1.0.0-a"),
+        ] {
+            assert!(key(a) < key(b), "{a} < {b}");
+            let (va, vb) = (
+                parse_version(a).expect("valid"),
+                parse_version(b).expect("valid"),
+            );
+            assert_eq!(va.cmp_precedence(&vb), key(a).cmp(&key(b)));
+        }
+        // Keys of shorter numbers are as before.
+        assert_eq!(key("1.0.0-7"), format!("{}-0017", triple_prefix(1, 0, 0)));
     }
 }

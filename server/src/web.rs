@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/space/tenant", post(forms::switch_tenant))
         .route("/space/new/{type_name}", post(forms::create))
         .route("/space/a/{type_name}/{id}", post(forms::manage))
+        .route("/space/shares/{type_name}/{id}", post(forms::answer_share))
         .route("/space/tokens", post(forms::create_token))
         .route("/space/tokens/{id}/revoke", post(forms::revoke_token))
         .route("/admin/requests/{id}", post(forms::decide))
@@ -95,5 +96,6 @@ pub fn settings(cfg: &crate::config::WebConfig, addr: std::net::SocketAddr) -> a
         secure_cookies: public_url.starts_with("https://"),
         session_days: cfg.session_days,
         oidc,
+        trusted_proxies: cfg.trusted_proxies.clone(),
     })
 }

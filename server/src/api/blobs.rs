@@ -97,7 +97,7 @@ fn requested_range(headers: &HeaderMap, size: u64) -> AppResult<Option<(u64, u64
 /// icons (pages show them), and a resumed download (a range not starting
 /// at 0) is the same download.
 fn count(catalog: &Catalog, caller: &Caller, client: &Client, id: &str, blob: &str) {
-    if blob != "icon" {
+    if blob != "icon" && client.counts() {
         catalog.counter.hit(
             crate::services::stats::Kind::Download,
             id,
@@ -196,6 +196,8 @@ async fn get(
         "content-disposition",
         &format!("attachment; filename=\"{safe}\""),
     );
+    // Blobs are data, never pages of this site, whatever their type.
+    set(h, "content-security-policy", crate::headers::NOT_A_PAGE);
     Ok(response)
 }
 

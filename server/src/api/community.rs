@@ -3,7 +3,7 @@
 //! `/stats`, and `/moderation-log`. Every one first reads the artifact as
 //! the caller, so what is private stays private.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -55,6 +55,7 @@ pub struct Moderation {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// 1-based page (default 1).
@@ -64,6 +65,7 @@ pub struct PageQuery {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogQuery {
     /// At most this many entries (default 100, at most 1000).
@@ -138,7 +140,7 @@ pub async fn review_list(
     State(catalog): State<Catalog>,
     caller: Caller,
     Path((type_name, id)): Path<(String, String)>,
-    Query(q): Query<PageQuery>,
+    super::ApiQuery(q): super::ApiQuery<PageQuery>,
 ) -> AppResult<ApiJson<ReviewPage>> {
     Ok(ApiJson(
         community::list(
@@ -267,7 +269,7 @@ pub async fn review_moderate(
 pub async fn moderation_log(
     State(catalog): State<Catalog>,
     caller: Caller,
-    Query(q): Query<LogQuery>,
+    super::ApiQuery(q): super::ApiQuery<LogQuery>,
 ) -> AppResult<ApiJson<ModerationLogBody>> {
     Ok(ApiJson(ModerationLogBody {
         entries: community::moderation_log(&catalog, &caller, q.limit.unwrap_or(100)).await?,

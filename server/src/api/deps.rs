@@ -12,15 +12,18 @@ use crate::services::{Catalog, deps};
 /// The resolved dependency graph.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DependencyGraph {
-    /// `{id, type_name, name, version}` of the artifact asked about.
+    /// `{id, type_name, name, version, owner}` of the artifact asked about.
     #[schema(value_type = Object)]
     pub root: serde_json::Value,
     /// Every artifact reached, root first.
     #[schema(value_type = Vec<Object>)]
     pub nodes: Vec<serde_json::Value>,
     /// Each link: `from`, `field`, `semantics`, `requirement`, `implicit`,
-    /// `status` (`resolved`, `missing`, `no_matching_version`, `not_visible`,
-    /// `external`) and `to` when resolved.
+    /// `status` (`resolved`, `missing`, `no_matching_version`,
+    /// `external`); when resolved, `to` and `source`: `own` (the linking
+    /// artifact's tenant), `public`, or `accepted_share` (another tenant's
+    /// share that the linking tenant accepted). Artifacts the caller cannot
+    /// see count as missing.
     #[schema(value_type = Vec<Object>)]
     pub edges: Vec<serde_json::Value>,
     /// Cycles: each group of artifacts that depend on each other in a

@@ -2,7 +2,7 @@
 //! asks, `GET /listing-requests` lists, `POST
 //! /listing-requests/{id}/approve|reject` decides (catalog admins).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -30,6 +30,7 @@ pub struct Decision {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListingFilter {
     /// Only requests with this status: pending, approved or rejected.
@@ -71,7 +72,7 @@ pub async fn create(
 pub async fn list(
     State(catalog): State<Catalog>,
     caller: Caller,
-    Query(filter): Query<ListingFilter>,
+    super::ApiQuery(filter): super::ApiQuery<ListingFilter>,
 ) -> AppResult<ApiJson<ListingRequestList>> {
     let listing_requests = listing::list(
         &catalog,

@@ -19,6 +19,9 @@ pub struct Model {
     pub external: bool,
     pub url: Option<String>,
     pub storage_key: Option<String>,
+    // The table also has `upload_key`: the key a `saving` row's upload
+    // writes into. Only `services/blobs.rs` uses it (the crash-safety
+    // protocol), through its own queries.
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

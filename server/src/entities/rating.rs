@@ -14,6 +14,9 @@ pub struct Model {
     pub stars: i16,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    /// The version the stars were given on; the rating counts only for
+    /// viewers who may read that version.
+    pub artifact_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

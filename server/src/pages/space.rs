@@ -252,6 +252,7 @@ impl PageData {
                 tenant: String::new(),
                 artifacts: vec![],
                 shared_with_us: vec![],
+                can_answer: false,
                 types,
             }));
         };
@@ -270,11 +271,7 @@ impl PageData {
             async move { list::list(&self.catalog, &caller, crate::types::registry::ALL, &params).await }
         };
         let own = page(vec![("owner", format!("eq:{tenant}"))]).await?;
-        let shared = page(vec![
-            ("owner", format!("neq:{tenant}")),
-            ("visibility", "eq:shared".to_owned()),
-        ])
-        .await?;
+        let offers = crate::services::members::offers(&self.catalog, &caller, None).await?;
         Ok(Gate::Ok(Space {
             artifacts: own
                 .artifacts
@@ -284,11 +281,18 @@ impl PageData {
                     space_artifact(a, latest.get(id).cloned())
                 })
                 .collect(),
-            shared_with_us: shared
-                .artifacts
-                .iter()
-                .map(|a| space_artifact(a, None))
+            shared_with_us: offers
+                .into_iter()
+                .map(|o| app::models::ShareOffer {
+                    id: o.artifact_id,
+                    type_name: o.type_name,
+                    name: o.name,
+                    version: o.version,
+                    owner: o.owner,
+                    status: o.status,
+                })
                 .collect(),
+            can_answer: crate::services::members::can_answer(&caller, &tenant),
             tenant,
             types,
         }))

@@ -4,12 +4,13 @@
 //! | | anonymous | other tenant | member | tenant admin | catalog admin |
 //! |---|---|---|---|---|---|
 //! | read public active | yes | yes | yes | yes | yes |
-//! | read shared active | no | if a member of the share | yes | yes | yes |
+//! | read shared active | no | if offered and not declined | yes | yes | yes |
 //! | read private / drafts / deactivated | no | no | yes (own tenant) | yes | yes |
 //! | create, edit, upload (not public) | no | no | yes | yes | yes |
 //! | activate (drafted → active) | no | no | yes | yes | yes |
 //! | delete drafted | no | no | yes | yes | yes |
 //! | delete active, share, members | no | no | no | yes | yes |
+//! | accept or decline a share offered to the tenant | no | no | no | yes (receiving tenant) | yes |
 //! | publish, deactivate, reactivate, change public | no | no | no | no | yes |
 //!
 //! What a caller may not read is 404, never 403, so private names do not
@@ -50,6 +51,11 @@ pub fn visible_condition(caller: &Caller, table: &Alias) -> Condition {
                 .and_where(
                     Expr::col((artifact_member::Entity, artifact_member::Column::TenantId))
                         .eq(tenant),
+                )
+                // A declined offer is gone from the receiving tenant's view.
+                .and_where(
+                    Expr::col((artifact_member::Entity, artifact_member::Column::Status))
+                        .ne(super::members::DECLINED),
                 )
                 .to_owned();
             let shared = Condition::all()

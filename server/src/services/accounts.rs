@@ -195,24 +195,69 @@ pub async fn revoke_token(db: &DatabaseConnection, id: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Passwords are hashed with Argon2id (the `argon2` crate's defaults, a
-/// fresh salt each time) and compared in constant time by `verify_password`.
-pub fn hash_password(password: &str) -> AppResult<String> {
-    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-    let salt = SaltString::generate(&mut OsRng);
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))
+/// Argon2 hashes at the same time at most: each takes tens of milliseconds
+/// of one core and 19 MiB, so a burst of sign-ins queues here instead of
+/// taking every core (and the memory) from the rest of the catalog.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(cores.div_ceil(2).max(1))
+    })
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(hash).is_ok_and(|h| {
+/// Runs Argon2 on the blocking pool, a bounded number at a time, so the
+/// async runtime threads that serve every other request never wait for it.
+async fn on_hashing_pool<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
+    let internal = |e: String| crate::error::AppError::Internal(anyhow::anyhow!(e));
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|e| internal(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| internal(format!("password hashing task: {e}")))
+}
+
+/// Passwords are hashed with Argon2id (the `argon2` crate's defaults, a
+/// fresh salt each time) and compared in constant time by `verify_password`.
+pub async fn hash_password(password: &str) -> AppResult<String> {
+    let password = password.to_owned();
+    on_hashing_pool(move || {
+        use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+        let salt = SaltString::generate(&mut OsRng);
         argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
     })
+    .await?
+    .map_err(crate::error::AppError::Internal)
+}
+
+/// Whether `password` matches `hash`; with no hash (an unknown user, or
+/// one who signs in only through a provider) it spends the same time on a
+/// hash of its own and answers no.
+async fn verify_password(password: &str, hash: Option<&str>) -> AppResult<bool> {
+    let password = password.to_owned();
+    let hash = hash.map(str::to_owned);
+    on_hashing_pool(move || {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        match hash.as_deref().map(PasswordHash::new) {
+            Some(Ok(h)) => argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok(),
+            _ => {
+                use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+                let salt = SaltString::generate(&mut OsRng);
+                let _ = argon2::Argon2::default().hash_password(password.as_bytes(), &salt);
+                false
+            }
+        }
+    })
+    .await
 }
 
 /// The shortest password accepted.
@@ -238,82 +283,122 @@ pub async fn set_password(
     check_password_rules(password)?;
     let u = find_user(db, username).await?;
     let mut a: user::ActiveModel = u.into();
-    a.password_hash = Set(Some(hash_password(password)?));
+    a.password_hash = Set(Some(hash_password(password).await?));
     a.update(db).await?;
     Ok(())
 }
 
-/// Failed password sign-ins in a row before an account pauses.
+/// Failed password sign-ins in a row before a user name pauses.
 pub const MAX_FAILED_LOGINS: i32 = 10;
 /// How long it pauses.
 pub const LOCK_MINUTES: i64 = 15;
 
-/// The user with this username and password. Unknown users cost as much
-/// time as a wrong password, so the answer does not tell which it was.
-/// After [`MAX_FAILED_LOGINS`] wrong passwords in a row, the account's
-/// password sign-in pauses for [`LOCK_MINUTES`] (stored in the database,
-/// so every replica agrees); a right password resets the count.
+fn locked_message(minutes: i64) -> crate::error::AppError {
+    crate::error::AppError::TooManyRequests(format!(
+        "too many failed sign-ins: try again in {minutes} minute(s)"
+    ))
+}
+
+/// The user with this username and password.
+///
+/// Failed attempts are counted per user name, whether an account has that
+/// name or not, in `sign_in_throttle` (so every replica agrees, and the
+/// pause says nothing about which names exist). An attempt is counted
+/// before its password is checked, by one conditional statement that
+/// refuses once the name is paused or [`MAX_FAILED_LOGINS`] attempts are
+/// counted: however many guesses arrive at once, at most that many are
+/// checked. The one that finds the count full pauses the name for
+/// [`LOCK_MINUTES`]; a right password clears the count. Unknown users cost
+/// as much time as a wrong password.
 pub async fn check_login(
     db: &DatabaseConnection,
     username: &str,
     password: &str,
 ) -> AppResult<user::Model> {
-    use sea_orm::sea_query::Expr;
+    use crate::entities::sign_in_throttle as throttle;
+    use sea_orm::sea_query::{Expr, OnConflict};
     let wrong = || crate::error::AppError::Unauthorized("wrong username or password".to_owned());
+    let name: String = username.trim().to_lowercase().chars().take(255).collect();
+    let now = Utc::now();
+    let col = |c: throttle::Column| Expr::col((throttle::Entity, c));
+    let reserve = throttle::Entity::insert(throttle::ActiveModel {
+        username: Set(name.clone()),
+        failed: Set(1),
+        locked_until: Set(None),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(throttle::Column::Username)
+            .values([
+                (
+                    throttle::Column::Failed,
+                    col(throttle::Column::Failed).add(1),
+                ),
+                (
+                    throttle::Column::LockedUntil,
+                    Expr::value(Option::<chrono::DateTime<Utc>>::None),
+                ),
+                (throttle::Column::UpdatedAt, Expr::value(now)),
+            ])
+            .action_and_where(
+                col(throttle::Column::LockedUntil)
+                    .is_null()
+                    .or(col(throttle::Column::LockedUntil).lte(now))
+                    .and(col(throttle::Column::Failed).lt(MAX_FAILED_LOGINS)),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    if reserve == 0 {
+        let until = throttle::Entity::find_by_id(name.clone())
+            .one(db)
+            .await?
+            .and_then(|t| t.locked_until)
+            .filter(|t| *t > now);
+        let minutes = until.map_or(LOCK_MINUTES, |t| (t - now).num_minutes() + 1);
+        return Err(locked_message(minutes));
+    }
     let found = user::Entity::find()
-        .filter(user::Column::Username.eq(username.trim().to_lowercase()))
+        .filter(user::Column::Username.eq(&name))
         .one(db)
         .await?;
-    let Some(u) = found else {
-        // Spend the time a verification takes.
-        let _ = hash_password(password);
-        return Err(wrong());
-    };
-    let now = Utc::now();
-    if let Some(until) = u.locked_until.filter(|t| *t > now) {
-        let minutes = (until - now).num_minutes() + 1;
-        return Err(crate::error::AppError::TooManyRequests(format!(
-            "too many failed sign-ins: try again in {minutes} minute(s)"
-        )));
-    }
-    if u.password_hash
-        .as_deref()
-        .is_some_and(|h| verify_password(password, h))
+    let hash = found.as_ref().and_then(|u| u.password_hash.as_deref());
+    if verify_password(password, hash).await?
+        && let Some(u) = found
     {
-        if u.failed_logins != 0 || u.locked_until.is_some() {
-            let mut a: user::ActiveModel = u.clone().into();
-            a.failed_logins = Set(0);
-            a.locked_until = Set(None);
-            a.update(db).await?;
-        }
+        throttle::Entity::delete_by_id(name).exec(db).await?;
         return Ok(u);
     }
-    // Counted in one statement, so concurrent attempts all count.
-    user::Entity::update_many()
+    // The attempt that finds the count full pauses the name.
+    throttle::Entity::update_many()
+        .col_expr(throttle::Column::Failed, Expr::value(0))
         .col_expr(
-            user::Column::FailedLogins,
-            Expr::col(user::Column::FailedLogins).add(1),
+            throttle::Column::LockedUntil,
+            Expr::value(Some(now + Duration::minutes(LOCK_MINUTES))),
         )
-        .filter(user::Column::Id.eq(&u.id))
+        .col_expr(throttle::Column::UpdatedAt, Expr::value(now))
+        .filter(throttle::Column::Username.eq(&name))
+        .filter(throttle::Column::Failed.gte(MAX_FAILED_LOGINS))
         .exec(db)
         .await?;
-    let failed = user::Entity::find_by_id(u.id.clone())
-        .one(db)
-        .await?
-        .map(|x| x.failed_logins)
-        .unwrap_or(0);
-    if failed >= MAX_FAILED_LOGINS {
-        user::Entity::update_many()
-            .col_expr(user::Column::FailedLogins, Expr::value(0))
-            .col_expr(
-                user::Column::LockedUntil,
-                Expr::value(Some(now + Duration::minutes(LOCK_MINUTES))),
-            )
-            .filter(user::Column::Id.eq(&u.id))
-            .exec(db)
-            .await?;
-    }
     Err(wrong())
+}
+
+/// Forgets counts of failed sign-ins that ended more than a day ago.
+pub async fn prune_sign_in_throttle(db: &DatabaseConnection) -> AppResult<u64> {
+    use crate::entities::sign_in_throttle as throttle;
+    let old = Utc::now() - Duration::days(1);
+    Ok(throttle::Entity::delete_many()
+        .filter(throttle::Column::UpdatedAt.lt(old))
+        .filter(
+            sea_orm::Condition::any()
+                .add(throttle::Column::LockedUntil.is_null())
+                .add(throttle::Column::LockedUntil.lt(old)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// A new account with its own tenant (named after the user), of which it is
@@ -329,7 +414,10 @@ pub async fn register(
     if let Some(p) = password {
         check_password_rules(p)?;
     }
-    let hash = password.map(hash_password).transpose()?;
+    let hash = match password {
+        Some(p) => Some(hash_password(p).await?),
+        None => None,
+    };
     let txn = db.begin().await?;
     if tenant::Entity::find_by_id(username.to_owned())
         .one(&txn)

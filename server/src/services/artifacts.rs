@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set, SqlErr,
     TransactionTrait,
@@ -78,7 +79,7 @@ pub async fn find_visible(
             Some(t) => artifact_member::Entity::find_by_id((model.id.clone(), t.to_owned()))
                 .one(&catalog.db)
                 .await?
-                .is_some(),
+                .is_some_and(|r| r.status != super::members::DECLINED),
             None => false,
         };
     if !access::can_read(caller, &model, shared) {
@@ -219,7 +220,7 @@ pub async fn get(
     ))
 }
 
-pub(crate) fn check_name(value: &Value) -> AppResult<String> {
+pub fn check_name(value: &Value) -> AppResult<String> {
     let name = value
         .as_str()
         .ok_or_else(|| bad_request("'name' must be a string"))?;
@@ -232,7 +233,7 @@ pub(crate) fn check_name(value: &Value) -> AppResult<String> {
     Ok(trimmed.to_owned())
 }
 
-fn check_version(value: &Value) -> AppResult<semver::Version> {
+pub fn check_version(value: &Value) -> AppResult<semver::Version> {
     let text = match value {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -242,9 +243,12 @@ fn check_version(value: &Value) -> AppResult<semver::Version> {
     parse_version(&text).map_err(|e| bad_request(e.to_string()))
 }
 
-pub(crate) fn check_description(value: &Value) -> AppResult<Option<String>> {
+pub fn check_description(value: &Value) -> AppResult<Option<String>> {
     match value {
         Value::Null => Ok(None),
+        Value::String(s) if s.contains('\0') => {
+            Err(bad_request("'description' contains a NUL character"))
+        }
         Value::String(s) if s.chars().count() <= MAX_DESCRIPTION => Ok(Some(s.clone())),
         Value::String(_) => Err(bad_request(format!(
             "'description' is longer than {MAX_DESCRIPTION} characters"
@@ -253,33 +257,43 @@ pub(crate) fn check_description(value: &Value) -> AppResult<Option<String>> {
     }
 }
 
-fn check_tags(value: &Value) -> AppResult<()> {
+/// Most tags on one artifact.
+pub const MAX_TAGS: usize = 64;
+/// Longest tag, in characters.
+pub const MAX_TAG_LEN: usize = 128;
+/// Most operations in one JSON patch.
+pub const MAX_PATCH_OPS: usize = 512;
+
+pub fn check_tags(value: &Value) -> AppResult<()> {
     if let Some(tags) = value.as_array() {
+        if tags.len() > MAX_TAGS {
+            return Err(bad_request(format!(
+                "an artifact has at most {MAX_TAGS} tags"
+            )));
+        }
         for tag in tags {
             let t = tag.as_str().unwrap_or_default();
-            if t.trim().is_empty() || t.contains(',') || t.contains('/') {
-                return Err(bad_request(
-                    "tags must be non-empty and contain no ',' or '/'",
-                ));
+            if t.trim().is_empty()
+                || t.contains(',')
+                || t.contains('/')
+                || t.chars().any(char::is_control)
+                || t.chars().count() > MAX_TAG_LEN
+            {
+                return Err(bad_request(format!(
+                    "tags are 1 to {MAX_TAG_LEN} printable characters without ',' or '/'"
+                )));
             }
         }
     }
     Ok(())
 }
 
-/// Checks a link value. One link is `/artifacts/<type>/<id>` of an artifact
-/// the caller can read (and of an allowed type), an http(s) URL, or
-/// `{"name": ..., "version": <requirement>, "type": ...}` resolved later to
-/// the highest visible matching version.
-async fn check_link(
-    catalog: &Catalog,
-    caller: &Caller,
-    field: &str,
-    def: &LinkDef,
-    value: &Value,
-) -> AppResult<Value> {
+/// The link items of a value, checked for shape (multiplicity, how many,
+/// each a string or a `{name, version, type}` object with a valid
+/// requirement). Needs no database: bundle imports run it too.
+pub fn link_items<'a>(field: &str, def: &LinkDef, value: &'a Value) -> AppResult<Vec<&'a Value>> {
     let items: Vec<&Value> = match (def.multiplicity, value) {
-        (_, Value::Null) => return Ok(Value::Null),
+        (_, Value::Null) => return Ok(vec![]),
         (Multiplicity::Single, v) => vec![v],
         (Multiplicity::List, Value::Array(items)) => items.iter().collect(),
         (Multiplicity::Dict, Value::Object(entries)) => entries.values().collect(),
@@ -290,15 +304,56 @@ async fn check_link(
             return Err(bad_request(format!("link '{field}' must be an object")));
         }
     };
-    for item in items {
+    if items.len() > super::deps::MAX_LINKS {
+        return Err(bad_request(format!(
+            "link '{field}' holds at most {} links",
+            super::deps::MAX_LINKS
+        )));
+    }
+    if crate::types::validate::find_nul(value).is_some() {
+        return Err(bad_request(format!(
+            "link '{field}' contains a NUL character"
+        )));
+    }
+    for item in &items {
         match item {
-            Value::String(target) => check_exact_link(catalog, caller, field, def, target).await?,
+            Value::String(target) => {
+                let url = target.starts_with("http://") || target.starts_with("https://");
+                if url && target.len() > 2048 {
+                    return Err(bad_request(format!(
+                        "link '{field}' is longer than 2048 characters"
+                    )));
+                }
+                if !url && super::deps::parse_exact(target).is_none() {
+                    return Err(bad_request(format!(
+                        "link '{field}' must be /artifacts/<type>/<id>, an http(s) URL or {{name, version}}, not '{target}'"
+                    )));
+                }
+            }
             Value::Object(o) => super::deps::check_named_link(field, def, o)?,
             _ => {
                 return Err(bad_request(format!(
                     "link '{field}' holds strings or {{name, version}} objects"
                 )));
             }
+        }
+    }
+    Ok(items)
+}
+
+/// Checks a link value. One link is `/artifacts/<type>/<id>` of an artifact
+/// the caller can read (and of an allowed type), an http(s) URL, or
+/// `{"name": ..., "version": <requirement>, "type": ...}` resolved later.
+async fn check_link(
+    catalog: &Catalog,
+    caller: &Caller,
+    field: &str,
+    def: &LinkDef,
+    value: &Value,
+) -> AppResult<Value> {
+    for item in link_items(field, def, value)? {
+        if let Value::String(target) = item {
+            check_exact_link(catalog, caller, field, def, target).await?;
         }
     }
     Ok(value.clone())
@@ -347,7 +402,18 @@ fn unique_violation(e: DbErr, message: String) -> AppError {
 
 /// `POST /artifacts/{type}`: a new drafted, private artifact of the
 /// caller's tenant.
+/// `POST /artifacts/{type}`: a new drafted, private artifact. Run again
+/// when the database aborted it for a conflict with other writers.
 pub async fn create(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    body: Value,
+) -> AppResult<Value> {
+    crate::db::retry(|| create_once(catalog, caller, type_name, body.clone())).await
+}
+
+async fn create_once(
     catalog: &Catalog,
     caller: &Caller,
     type_name: &str,
@@ -363,6 +429,9 @@ pub async fn create(
     let principal = caller.require_scope(Scope::Write)?;
     if !caller.is_admin() && principal.role.is_none() {
         return Err(forbidden("not a member of this tenant"));
+    }
+    if let Some(at) = crate::types::validate::find_nul(&body) {
+        return Err(bad_request(format!("'{at}' contains a NUL character")));
     }
     let Value::Object(body) = body else {
         return Err(bad_request("the body must be a JSON object"));
@@ -452,10 +521,21 @@ pub async fn create(
         )
     })?;
     properties::insert(&txn, properties::rows(&id, &ty.fields, &ty.links, &props)).await?;
-    // A new version carries its sequence's rating.
-    let (score, count) =
-        super::community::refresh_rating(&txn, type_name, &principal.tenant, &name).await?;
     txn.commit().await?;
+    // A new version is private and drafted, so the sequence's public
+    // rating is unchanged: read it for the new row and leave the other
+    // versions alone. Updating every version of the name here made two
+    // creates in one sequence lock the same rows in different orders.
+    let (score, count) =
+        super::community::public_rating(&catalog.db, type_name, &principal.tenant, &name).await?;
+    if count > 0 {
+        artifact::Entity::update_many()
+            .col_expr(artifact::Column::RatingScore, Expr::value(score))
+            .col_expr(artifact::Column::RatingCount, Expr::value(count))
+            .filter(artifact::Column::Id.eq(&id))
+            .exec(&catalog.db)
+            .await?;
+    }
     let inserted = artifact::Model {
         rating_score: score,
         rating_count: count,
@@ -515,23 +595,18 @@ pub(crate) fn missing_for_activation(
     None
 }
 
-/// `PATCH /artifacts/{type}/{id}`: applies a JSON patch to the artifact's
-/// view and then checks every change against the lifecycle rules.
-pub async fn update(
-    catalog: &Catalog,
-    caller: &Caller,
-    type_name: &str,
-    id: &str,
-    patch: &json_patch::Patch,
-) -> AppResult<Value> {
-    refuse_all(type_name)?;
-    let (ty, m) = find_visible(catalog, caller, type_name, id).await?;
-    let principal = caller.require_scope(Scope::Write)?.clone();
-    let blobs = blobs_of(catalog, std::slice::from_ref(&m.id))
-        .await?
-        .remove(&m.id)
-        .unwrap_or_default();
-    let old = view(&ty, &m, &blobs);
+/// An artifact's view before and after a JSON patch.
+#[derive(Debug)]
+pub struct Patched {
+    pub old: Map<String, Value>,
+    pub new: Map<String, Value>,
+    /// Keys whose value differs: changed or added, then removed.
+    pub changed: Vec<String>,
+}
+
+/// The first, pure step of [`update`]: applies `patch` to the artifact's
+/// view and lists the keys it changes.
+pub fn apply_patch(old: Value, patch: &json_patch::Patch) -> AppResult<Patched> {
     let mut new = old.clone();
     json_patch::patch(&mut new, patch)
         .map_err(|e| bad_request(format!("the patch cannot be applied: {e}")))?;
@@ -546,6 +621,46 @@ pub async fn update(
         .cloned()
         .collect();
     changed.extend(old.keys().filter(|k| !new.contains_key(*k)).cloned());
+    Ok(Patched { old, new, changed })
+}
+
+/// `PATCH /artifacts/{type}/{id}`: applies a JSON patch to the artifact's
+/// view and then checks every change against the lifecycle rules.
+pub async fn update(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    id: &str,
+    patch: &json_patch::Patch,
+) -> AppResult<Value> {
+    crate::db::retry(|| update_once(catalog, caller, type_name, id, patch)).await
+}
+
+async fn update_once(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    id: &str,
+    patch: &json_patch::Patch,
+) -> AppResult<Value> {
+    refuse_all(type_name)?;
+    if patch.0.len() > MAX_PATCH_OPS {
+        return Err(bad_request(format!(
+            "a patch has at most {MAX_PATCH_OPS} operations"
+        )));
+    }
+    let (ty, m) = find_visible(catalog, caller, type_name, id).await?;
+    let principal = caller.require_scope(Scope::Write)?.clone();
+    let blobs = blobs_of(catalog, std::slice::from_ref(&m.id))
+        .await?
+        .remove(&m.id)
+        .unwrap_or_default();
+    let Patched { old, new, changed } = apply_patch(view(&ty, &m, &blobs), patch)?;
+    for key in &changed {
+        if let Some(at) = new.get(key).and_then(crate::types::validate::find_nul) {
+            return Err(bad_request(format!("'{key}{at}' contains a NUL character")));
+        }
+    }
     if changed.is_empty() {
         if !access::can_write(caller, &m) {
             return Err(forbidden("you may not change this artifact"));
@@ -755,6 +870,19 @@ pub async fn update(
         properties::reindex(&txn, &m.id, &ty.fields, &ty.links, &props).await?;
     }
     txn.commit().await?;
+    // Which ratings count in public depends on which versions are public.
+    let updated = if new_status != m.status || new_visibility != m.visibility {
+        crate::db::retry(|| {
+            super::community::refresh_rating(&catalog.db, &m.type_name, &m.owner, &m.name)
+        })
+        .await?;
+        artifact::Entity::find_by_id(m.id.clone())
+            .one(&catalog.db)
+            .await?
+            .unwrap_or(updated)
+    } else {
+        updated
+    };
     tracing::debug!(artifact = %m.id, user = %principal.username, changed = ?changed, "artifact updated");
     Ok(view(&ty, &updated, &blobs))
 }
@@ -784,6 +912,10 @@ pub async fn delete(
     artifact::Entity::delete_by_id(m.id.clone())
         .exec(&catalog.db)
         .await?;
+    crate::db::retry(|| {
+        super::community::refresh_rating(&catalog.db, &m.type_name, &m.owner, &m.name)
+    })
+    .await?;
     for key in blobs.iter().filter_map(|b| b.storage_key.as_deref()) {
         if let Err(e) = catalog.store.delete(key).await {
             tracing::warn!(error = %e, key, "could not delete a blob of a deleted artifact");
@@ -820,7 +952,11 @@ pub async fn apply_fields(
         a.is_prerelease = Set(is_prerelease(&v));
     }
     if let Some(d) = description.filter(|_| m.description.as_deref().is_none_or(str::is_empty)) {
-        let d: String = d.chars().take(MAX_DESCRIPTION).collect();
+        let d: String = d
+            .chars()
+            .filter(|c| *c != '\0')
+            .take(MAX_DESCRIPTION)
+            .collect();
         a.description = Set(Some(d));
     }
     let mut props = parse_properties(m);
@@ -830,6 +966,15 @@ pub async fn apply_fields(
         } else if let Some(def) = ty.links.get(k) {
             match v {
                 Value::Array(items) => {
+                    if items.len() > super::deps::MAX_LINKS {
+                        return Err(bad_request(format!(
+                            "link '{k}' holds at most {} links",
+                            super::deps::MAX_LINKS
+                        )));
+                    }
+                    if crate::types::validate::find_nul(v).is_some() {
+                        return Err(bad_request(format!("link '{k}' contains a NUL character")));
+                    }
                     for item in items {
                         if let Value::Object(o) = item {
                             super::deps::check_named_link(k, def, o)?;

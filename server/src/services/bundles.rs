@@ -347,6 +347,7 @@ fn unpack<R: Read>(reader: R, max_blob: u64) -> Result<Unpacked, String> {
             if text.len() as u64 > MAX_MANIFEST {
                 return Err("manifest.json is too large".to_owned());
             }
+            crate::input::check_structure(&text, MAX_MANIFEST as usize, "manifest.json")?;
             manifest = Some(
                 serde_json::from_slice::<Manifest>(&text)
                     .map_err(|e| format!("manifest.json: {e}"))?,
@@ -422,6 +423,20 @@ fn unpack<R: Read>(reader: R, max_blob: u64) -> Result<Unpacked, String> {
     Ok((manifest, dir, sums))
 }
 
+/// Reads and checks a bundle archive as [`import`] does first, without
+/// importing it (for tests and fuzzing): its manifest and, for every blob
+/// the manifest names, its sha256 and the size found in the archive.
+pub fn read_bundle<R: Read>(
+    reader: R,
+    max_blob: u64,
+) -> Result<(Manifest, BTreeMap<String, u64>), String> {
+    let (manifest, _dir, sums) = unpack(reader, max_blob)?;
+    Ok((
+        manifest,
+        sums.into_iter().map(|(sha, s)| (sha, s.size)).collect(),
+    ))
+}
+
 /// Imports a bundle into the caller's tenant.
 pub async fn import<R: Read + Send + 'static>(
     catalog: &Catalog,
@@ -490,8 +505,11 @@ pub async fn import<R: Read + Send + 'static>(
             if let Some(def) = ty.fields.get(k) {
                 v = validate_value(k, def, &v)
                     .map_err(|err| bad_request(format!("invalid bundle: {}: {err}", e.key)))?;
-            } else if ty.links.contains_key(k) {
+            } else if let Some(def) = ty.links.get(k) {
                 rewrite_bundle_refs(&mut v, &ids)
+                    .map_err(|err| bad_request(format!("invalid bundle: {}: {err}", e.key)))?;
+                // The same checks as an upload: shape, count, requirements.
+                super::artifacts::link_items(k, def, &v)
                     .map_err(|err| bad_request(format!("invalid bundle: {}: {err}", e.key)))?;
             } else {
                 return Err(bad_request(format!(
@@ -506,7 +524,38 @@ pub async fn import<R: Read + Send + 'static>(
         let name = super::artifacts::check_name(&json!(e.name))
             .and_then(|n| super::artifacts::check_description(&json!(e.description)).map(|_| n))
             .map_err(|err| bad_request(format!("invalid bundle: {}: {err}", e.key)))?;
+        if let Some(tags) = props.get("tags") {
+            super::artifacts::check_tags(tags)
+                .map_err(|err| bad_request(format!("invalid bundle: {}: {err}", e.key)))?;
+        }
         let blobs = check_blobs(e, ty, &sums, catalog.limits.max_blob_size, &mut total_bytes)?;
+        // A type's upload behaviour runs on the bundle's blobs as well: a
+        // Murano package must be a valid package whose manifest names this
+        // artifact, exactly as an upload would require.
+        if ty.def.behaviours.iter().any(|b| b == "murano_package") {
+            for b in blobs.iter().filter(|b| b.field == "package") {
+                let Some(sha) = &b.file else { continue };
+                let path = dir.path().join(sha);
+                let package = tokio::task::spawn_blocking(move || {
+                    std::fs::File::open(path).map(super::murano::read_zip)
+                })
+                .await
+                .map_err(|err| AppError::Internal(err.into()))?
+                .map_err(|err| AppError::Internal(err.into()))?
+                .map_err(|err| {
+                    bad_request(format!(
+                        "invalid bundle: {}: not a valid Murano package: {err}",
+                        e.key
+                    ))
+                })?;
+                if package.manifest.full_name != name {
+                    return Err(bad_request(format!(
+                        "invalid bundle: {}: the package's manifest names '{}'",
+                        e.key, package.manifest.full_name
+                    )));
+                }
+            }
+        }
         // Active only as the API would allow it: with the `publish` scope and
         // everything required on activation present.
         let mut doc = props.clone();

@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -126,23 +126,26 @@ fn check_body(body: &str) -> AppResult<String> {
     Ok(b.to_owned())
 }
 
-/// Recomputes a sequence's average and count and copies them to every
-/// version (lists sort and filter by these columns).
-pub async fn refresh_rating<C: ConnectionTrait>(
-    db: &C,
+/// Ratings of a sequence given on the versions `visible` selects.
+fn sequence_ratings(
     type_name: &str,
     owner: &str,
     name: &str,
-) -> AppResult<(i32, i32)> {
-    let stars: Vec<i16> = rating::Entity::find()
-        .select_only()
-        .column(rating::Column::Stars)
+    visible: Condition,
+) -> sea_orm::Select<rating::Entity> {
+    let versions = sea_orm::sea_query::Query::select()
+        .column(artifact::Column::Id)
+        .from(artifact::Entity)
+        .cond_where(visible)
+        .to_owned();
+    rating::Entity::find()
         .filter(rating::Column::TypeName.eq(type_name))
         .filter(rating::Column::Owner.eq(owner))
         .filter(rating::Column::Name.eq(name))
-        .into_tuple()
-        .all(db)
-        .await?;
+        .filter(rating::Column::ArtifactId.in_subquery(versions))
+}
+
+fn score_of(stars: &[i16]) -> (i32, i32) {
     let count = stars.len() as i32;
     let sum: i64 = stars.iter().map(|s| i64::from(*s)).sum();
     let score = if count > 0 {
@@ -150,6 +153,40 @@ pub async fn refresh_rating<C: ConnectionTrait>(
     } else {
         0
     };
+    (score, count)
+}
+
+/// A sequence's public average (times 100) and count: only ratings given
+/// on versions that are public and active now count, so a rating left on
+/// a private version (or one made private later) never shows in public.
+pub async fn public_rating<C: ConnectionTrait>(
+    db: &C,
+    type_name: &str,
+    owner: &str,
+    name: &str,
+) -> AppResult<(i32, i32)> {
+    let public = Condition::all()
+        .add(artifact::Column::Visibility.eq(super::access::PUBLIC))
+        .add(artifact::Column::Status.eq(ACTIVE));
+    let stars: Vec<i16> = sequence_ratings(type_name, owner, name, public)
+        .select_only()
+        .column(rating::Column::Stars)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(score_of(&stars))
+}
+
+/// Recomputes a sequence's public average and count and copies them to
+/// every version (lists sort and filter by these columns). Called whenever
+/// a rating, or a version's visibility or status, changes.
+pub async fn refresh_rating<C: ConnectionTrait>(
+    db: &C,
+    type_name: &str,
+    owner: &str,
+    name: &str,
+) -> AppResult<(i32, i32)> {
+    let (score, count) = public_rating(db, type_name, owner, name).await?;
     artifact::Entity::update_many()
         .col_expr(artifact::Column::RatingScore, Expr::value(score))
         .col_expr(artifact::Column::RatingCount, Expr::value(count))
@@ -178,9 +215,23 @@ async fn summary(
         .map(|r| r.stars),
         None => None,
     };
+    // Anonymous visitors see the public average kept on the row; anyone
+    // else sees the ratings given on the versions they may read.
+    let (score, count) = if caller.principal().is_none() {
+        (m.rating_score, m.rating_count)
+    } else {
+        let visible = super::access::visible_condition(caller, &Alias::new("artifacts"));
+        let stars: Vec<i16> = sequence_ratings(&m.type_name, &m.owner, &m.name, visible)
+            .select_only()
+            .column(rating::Column::Stars)
+            .into_tuple()
+            .all(&catalog.db)
+            .await?;
+        score_of(&stars)
+    };
     Ok(RatingSummary {
-        average: (m.rating_count > 0).then(|| f64::from(m.rating_score) / 100.0),
-        count: i64::from(m.rating_count),
+        average: (count > 0).then(|| f64::from(score) / 100.0),
+        count: i64::from(count),
         mine,
     })
 }
@@ -197,6 +248,16 @@ pub async fn get_rating(
 
 /// Rates the artifact's sequence 1 to 5 stars (again: changes the rating).
 pub async fn rate(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    id: &str,
+    stars: i64,
+) -> AppResult<RatingSummary> {
+    crate::db::retry(|| rate_once(catalog, caller, type_name, id, stars)).await
+}
+
+async fn rate_once(
     catalog: &Catalog,
     caller: &Caller,
     type_name: &str,
@@ -222,6 +283,7 @@ pub async fn rate(
         stars: Set(stars as i16),
         created_at: Set(now),
         updated_at: Set(now),
+        artifact_id: Set(Some(m.id.clone())),
     })
     .on_conflict(
         OnConflict::columns([
@@ -230,7 +292,11 @@ pub async fn rate(
             rating::Column::Owner,
             rating::Column::Name,
         ])
-        .update_columns([rating::Column::Stars, rating::Column::UpdatedAt])
+        .update_columns([
+            rating::Column::Stars,
+            rating::Column::UpdatedAt,
+            rating::Column::ArtifactId,
+        ])
         .to_owned(),
     )
     .exec_without_returning(&txn)
@@ -369,6 +435,17 @@ pub async fn list(
     if !moderator {
         q = q.filter(review::Column::Hidden.eq(false));
     }
+    // Only reviews of versions the caller may read: a review of a private
+    // version (or of one made private later, or deleted) is not public.
+    let visible = sea_orm::sea_query::Query::select()
+        .column(artifact::Column::Id)
+        .from(artifact::Entity)
+        .cond_where(super::access::visible_condition(
+            caller,
+            &Alias::new("artifacts"),
+        ))
+        .to_owned();
+    q = q.filter(review::Column::ArtifactId.in_subquery(visible));
     let total = q.clone().count(&catalog.db).await?;
     let rows = q
         .order_by_desc(review::Column::CreatedAt)

@@ -4,23 +4,29 @@
 //!
 //! A link is exact (`/artifacts/<type>/<id>`), external (an http(s) URL), or
 //! named (`{"name", "version", "type"}`): a named link resolves to the
-//! highest version the caller can see that matches the requirement.
+//! highest matching version in the linking artifact's own tenant, else the
+//! highest public one, else the highest one another tenant shared with the
+//! linking tenant and that tenant accepted (see `members.rs`); always among
+//! what the caller may read. Another tenant cannot inject an artifact into a
+//! tenant's dependencies by sharing it, and whether a link resolved says
+//! nothing about artifacts the caller cannot see.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Alias, Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::artifacts::{find_visible, parse_properties};
-use super::{Catalog, list};
+use super::{Catalog, access, members};
 use crate::auth::Caller;
-use crate::entities::{artifact, artifact_property};
+use crate::entities::{artifact, artifact_member, artifact_property};
 use crate::error::{AppResult, bad_request};
 use crate::types::definition::RequirementStyle;
 use crate::types::registry::{ALL, ArtifactType};
 use crate::types::{LinkDef, Multiplicity};
-use crate::version::{parse_requirement, parse_version};
+use crate::version::{KeyBound, parse_requirement, parse_version};
 
 /// Every Murano package implicitly requires the core library.
 pub const MURANO_CORE: &str = "io.murano";
@@ -68,17 +74,17 @@ pub fn check_named_link(field: &str, def: &LinkDef, o: &Map<String, Value>) -> A
         }
     }
     let name = o.get("name").and_then(Value::as_str).unwrap_or("");
-    if name.trim().is_empty() || name.len() > 255 {
+    if name.trim().is_empty() || name.len() > 255 || name.chars().any(char::is_control) {
         return Err(bad_request(format!(
             "link '{field}' needs a 'name' of 1 to 255 characters"
         )));
     }
     let version = match o.get("version") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.as_str()),
+        Some(Value::String(s)) if s.len() <= 255 && !s.contains('\0') => Some(s.as_str()),
         Some(_) => {
             return Err(bad_request(format!(
-                "link '{field}': 'version' must be a string"
+                "link '{field}': 'version' must be a string of at most 255 characters"
             )));
         }
     };
@@ -151,6 +157,8 @@ pub struct Node {
     pub type_name: String,
     pub name: String,
     pub version: String,
+    /// The tenant the artifact belongs to.
+    pub owner: String,
 }
 
 impl From<&artifact::Model> for Node {
@@ -160,23 +168,39 @@ impl From<&artifact::Model> for Node {
             type_name: m.type_name.clone(),
             name: m.name.clone(),
             version: m.version.clone(),
+            owner: m.owner.clone(),
         }
     }
 }
 
-/// How a link resolved.
+/// How a link resolved. Only what the caller may see counts, so an
+/// artifact the caller cannot see is indistinguishable from one that does
+/// not exist.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Resolved,
-    /// Nothing by that name or id exists.
+    /// Nothing by that name or id that the caller can see and the linking
+    /// tenant may use.
     Missing,
-    /// The name exists, but no visible version matches the requirement.
+    /// Such artifacts exist, but no version matches the requirement.
     NoMatchingVersion,
-    /// A match exists, but the caller may not see it.
-    NotVisible,
     /// An http(s) URL outside the catalog.
     External,
+}
+
+/// Where a resolved artifact came from, seen from the tenant that owns
+/// the linking artifact.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The linking artifact's own tenant.
+    Own,
+    /// A public artifact of another tenant.
+    Public,
+    /// Another tenant's artifact, shared with the linking tenant and
+    /// accepted by it.
+    AcceptedShare,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -187,6 +211,9 @@ pub struct Edge {
     pub requirement: Value,
     pub implicit: bool,
     pub status: Status,
+    /// Whose artifact the link resolved to (own tenant, public, accepted share).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
     /// The artifact the link resolved to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Node>,
@@ -201,78 +228,184 @@ pub struct Graph {
     /// The cycles: each group of artifacts that depend on each other in a
     /// circle (a strongly connected component), as sorted ids.
     pub cycles: Vec<Vec<String>>,
-    /// How many edges did not resolve (missing, no matching version, not visible).
+    /// How many edges did not resolve (missing or no matching version).
     pub unresolved: usize,
 }
 
-/// The highest visible artifact named `name` (of `types`, any if empty)
-/// matching `requirement`.
+/// Most links one artifact may have (per field and in all), so that
+/// resolving a graph stays bounded.
+pub const MAX_LINKS: usize = 256;
+
+/// Most artifacts a dependency graph walks before it stops.
+pub const MAX_GRAPH_NODES: usize = 2000;
+
+/// The version bounds of a requirement as a condition on the artifacts table.
+fn requirement_condition(requirement: &str) -> AppResult<Condition> {
+    let mut all = Condition::all();
+    // Any version, pre-releases included (as an empty semver link means).
+    if requirement == "*" {
+        return Ok(all);
+    }
+    let req = parse_requirement(requirement).map_err(|e| bad_request(e.to_string()))?;
+    if !req.allows_prerelease {
+        all = all.add(artifact::Column::IsPrerelease.eq(false));
+    }
+    let v = artifact::Column::VersionSort;
+    for b in &req.bounds {
+        all = all.add(match b {
+            KeyBound::Ge(k) => v.gte(k.clone()),
+            KeyBound::Gt(k) => v.gt(k.clone()),
+            KeyBound::Lt(k) => v.lt(k.clone()),
+            KeyBound::Le(k) => v.lte(k.clone()),
+            KeyBound::Eq(k) => v.eq(k.clone()),
+            KeyBound::Ne(k) => v.ne(k.clone()),
+            KeyBound::NotIn(lo, hi) => Condition::any()
+                .add(v.lt(lo.clone()))
+                .add(v.gte(hi.clone()))
+                .into(),
+        });
+    }
+    Ok(all)
+}
+
+/// The artifacts a link of `tenant`'s artifact may resolve to, in the
+/// order they are preferred: the tenant's own, then public ones, then
+/// other tenants' shares that the tenant accepted. Each is also limited to
+/// what the caller may read.
+fn tiers(caller: &Caller, tenant: &str) -> [(Source, Condition); 3] {
+    let accepted = Query::select()
+        .column(artifact_member::Column::ArtifactId)
+        .from(artifact_member::Entity)
+        .and_where(artifact_member::Column::TenantId.eq(tenant))
+        .and_where(artifact_member::Column::Status.eq(members::ACCEPTED))
+        .to_owned();
+    let visible = access::visible_condition(caller, &Alias::new("artifacts"));
+    [
+        (
+            Source::Own,
+            Condition::all()
+                .add(artifact::Column::Owner.eq(tenant))
+                .add(visible.clone()),
+        ),
+        (
+            Source::Public,
+            Condition::all()
+                .add(artifact::Column::Owner.ne(tenant))
+                .add(artifact::Column::Visibility.eq(access::PUBLIC))
+                .add(artifact::Column::Status.eq(access::ACTIVE)),
+        ),
+        (
+            Source::AcceptedShare,
+            Condition::all()
+                .add(artifact::Column::Owner.ne(tenant))
+                .add(artifact::Column::Visibility.eq(access::SHARED))
+                .add(artifact::Column::Status.eq(access::ACTIVE))
+                .add(artifact::Column::Id.in_subquery(accepted))
+                .add(visible),
+        ),
+    ]
+}
+
+/// The highest version named `name` (of `types`, any if empty) matching
+/// `requirement` that `tenant`'s links may use, by [`tiers`].
 async fn best_match(
     catalog: &Catalog,
     caller: &Caller,
+    tenant: &str,
     types: &[String],
     name: &str,
     requirement: &str,
-) -> AppResult<Option<artifact::Model>> {
-    let mut params = vec![
-        ("name".to_owned(), name.to_owned()),
-        ("sort".to_owned(), "version:desc".to_owned()),
-        ("limit".to_owned(), "1".to_owned()),
-    ];
-    if requirement != "*" {
-        params.push(("version".to_owned(), format!("spec:{requirement}")));
+) -> AppResult<Option<(Source, artifact::Model)>> {
+    let bounds = requirement_condition(requirement)?;
+    for (source, scope) in tiers(caller, tenant) {
+        let mut q = artifact::Entity::find()
+            .filter(artifact::Column::Name.eq(name))
+            .filter(scope)
+            .filter(bounds.clone());
+        if !types.is_empty() {
+            q = q.filter(artifact::Column::TypeName.is_in(types.iter().cloned()));
+        }
+        if let Some(m) = q
+            .order_by_desc(artifact::Column::VersionSort)
+            .one(&catalog.db)
+            .await?
+        {
+            return Ok(Some((source, m)));
+        }
     }
-    if !types.is_empty() {
-        let quoted: Vec<String> = types.iter().map(|t| format!("\"{t}\"")).collect();
-        params.push(("type_name".to_owned(), format!("in:{}", quoted.join(","))));
-    }
-    let page = list::list(catalog, caller, ALL, &params).await?;
-    let Some(id) = page
-        .artifacts
-        .first()
-        .and_then(|a| a.get("id"))
-        .and_then(Value::as_str)
-    else {
-        return Ok(None);
-    };
-    Ok(artifact::Entity::find_by_id(id.to_owned())
-        .one(&catalog.db)
-        .await?)
+    Ok(None)
 }
 
-/// Resolves one link for the caller.
+/// Where an artifact that an exact link names stands for `tenant`, if it
+/// may use it (the caller has been checked already).
+async fn source_of(
+    catalog: &Catalog,
+    tenant: &str,
+    m: &artifact::Model,
+) -> AppResult<Option<Source>> {
+    if m.owner == tenant {
+        return Ok(Some(Source::Own));
+    }
+    if m.status != access::ACTIVE {
+        return Ok(None);
+    }
+    if m.visibility == access::PUBLIC {
+        return Ok(Some(Source::Public));
+    }
+    let accepted = artifact_member::Entity::find_by_id((m.id.clone(), tenant.to_owned()))
+        .one(&catalog.db)
+        .await?
+        .is_some_and(|r| r.status == members::ACCEPTED);
+    Ok((m.visibility == access::SHARED && accepted).then_some(Source::AcceptedShare))
+}
+
+/// A resolved link.
+pub struct Resolution {
+    pub status: Status,
+    pub source: Option<Source>,
+    pub target: Option<artifact::Model>,
+}
+
+impl Resolution {
+    fn unresolved(status: Status) -> Resolution {
+        Resolution {
+            status,
+            source: None,
+            target: None,
+        }
+    }
+}
+
+/// Resolves one link of `from` for the caller. Named links go to the
+/// highest matching version in `from`'s own tenant, else the highest
+/// public one, else the highest one another tenant shared with `from`'s
+/// tenant and that tenant accepted; always among what the caller may read.
 pub async fn resolve(
     catalog: &Catalog,
     caller: &Caller,
     ty: &ArtifactType,
+    from: &artifact::Model,
     link: &Link,
-) -> AppResult<(Status, Option<artifact::Model>)> {
+) -> AppResult<Resolution> {
     match &link.requirement {
         Value::String(s) if s.starts_with("http://") || s.starts_with("https://") => {
-            Ok((Status::External, None))
+            Ok(Resolution::unresolved(Status::External))
         }
         Value::String(s) => {
             let Some((t, id)) = parse_exact(s) else {
-                return Ok((Status::Missing, None));
+                return Ok(Resolution::unresolved(Status::Missing));
             };
-            match find_visible(catalog, caller, t, id).await {
-                Ok((_, m)) => Ok((Status::Resolved, Some(m))),
-                Err(_) => {
-                    let exists = uuid::Uuid::parse_str(id).is_ok()
-                        && artifact::Entity::find_by_id(id.to_owned())
-                            .one(&catalog.db)
-                            .await?
-                            .is_some();
-                    Ok((
-                        if exists {
-                            Status::NotVisible
-                        } else {
-                            Status::Missing
-                        },
-                        None,
-                    ))
-                }
-            }
+            let Ok((_, m)) = find_visible(catalog, caller, t, id).await else {
+                return Ok(Resolution::unresolved(Status::Missing));
+            };
+            Ok(match source_of(catalog, &from.owner, &m).await? {
+                Some(source) => Resolution {
+                    status: Status::Resolved,
+                    source: Some(source),
+                    target: Some(m),
+                },
+                None => Resolution::unresolved(Status::Missing),
+            })
         }
         Value::Object(o) => {
             let name = o.get("name").and_then(Value::as_str).unwrap_or("");
@@ -291,31 +424,30 @@ pub async fn resolve(
             } else {
                 requirement
             };
-            if let Some(m) = best_match(catalog, caller, &types, name, &requirement).await? {
-                return Ok((Status::Resolved, Some(m)));
+            // A stored requirement that no longer parses (it was checked
+            // when it was written) is an unresolved link, not an error for
+            // the whole graph.
+            if parse_requirement(&requirement).is_err() {
+                return Ok(Resolution::unresolved(Status::Missing));
             }
-            if best_match(catalog, caller, &types, name, "*")
+            if let Some((source, m)) =
+                best_match(catalog, caller, &from.owner, &types, name, &requirement).await?
+            {
+                return Ok(Resolution {
+                    status: Status::Resolved,
+                    source: Some(source),
+                    target: Some(m),
+                });
+            }
+            if best_match(catalog, caller, &from.owner, &types, name, "*")
                 .await?
                 .is_some()
             {
-                return Ok((Status::NoMatchingVersion, None));
+                return Ok(Resolution::unresolved(Status::NoMatchingVersion));
             }
-            let system = Caller::system("");
-            if best_match(catalog, &system, &types, name, &requirement)
-                .await?
-                .is_some()
-            {
-                return Ok((Status::NotVisible, None));
-            }
-            if best_match(catalog, &system, &types, name, "*")
-                .await?
-                .is_some()
-            {
-                return Ok((Status::NoMatchingVersion, None));
-            }
-            Ok((Status::Missing, None))
+            Ok(Resolution::unresolved(Status::Missing))
         }
-        _ => Ok((Status::Missing, None)),
+        _ => Ok(Resolution::unresolved(Status::Missing)),
     }
 }
 
@@ -336,14 +468,14 @@ pub async fn graph(
         let Some(ty) = catalog.types.get(&m.type_name) else {
             continue;
         };
-        for link in links_of(&ty, &m) {
-            let (status, target) = resolve(catalog, caller, &ty, &link).await?;
-            if let Some(t) = &target {
+        for link in links_of(&ty, &m).into_iter().take(MAX_LINKS + 1) {
+            let r = resolve(catalog, caller, &ty, &m, &link).await?;
+            if let Some(t) = &r.target {
                 adjacency
                     .entry(m.id.clone())
                     .or_default()
                     .push(t.id.clone());
-                if seen.insert(t.id.clone()) {
+                if seen.len() < MAX_GRAPH_NODES && seen.insert(t.id.clone()) {
                     nodes.push(Node::from(t));
                     queue.push_back(t.clone());
                 }
@@ -354,19 +486,15 @@ pub async fn graph(
                 semantics: link.semantics,
                 requirement: link.requirement,
                 implicit: link.implicit,
-                status,
-                to: target.as_ref().map(Node::from),
+                status: r.status,
+                source: r.source,
+                to: r.target.as_ref().map(Node::from),
             });
         }
     }
     let unresolved = edges
         .iter()
-        .filter(|e| {
-            matches!(
-                e.status,
-                Status::Missing | Status::NoMatchingVersion | Status::NotVisible
-            )
-        })
+        .filter(|e| matches!(e.status, Status::Missing | Status::NoMatchingVersion))
         .count();
     Ok(Graph {
         root: Node::from(&root),
@@ -491,7 +619,7 @@ pub async fn dependents(
             continue;
         };
         for link in links_of(&ty, &m) {
-            if let (Status::Resolved, Some(t)) = resolve(catalog, caller, &ty, &link).await?
+            if let Some(t) = resolve(catalog, caller, &ty, &m, &link).await?.target
                 && t.id == target.id
             {
                 out.push((Node::from(&m), link));

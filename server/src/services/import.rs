@@ -299,6 +299,7 @@ fn parse_dead(text: Option<&[u8]>) -> Result<BTreeMap<String, bool>, String> {
     let Some(text) = text else {
         return Ok(BTreeMap::new());
     };
+    crate::input::check_structure(text, MAX_CATALOG_BYTES, "assets_dead.yaml")?;
     let doc: Yaml = serde_norway::from_slice(text).map_err(|e| format!("assets_dead.yaml: {e}"))?;
     let mut out = BTreeMap::new();
     if let Some(m) = yget(&doc, "assets").and_then(Yaml::as_mapping) {
@@ -383,6 +384,7 @@ pub async fn import_app_catalog(
         ));
     }
     let text = std::str::from_utf8(assets).map_err(|e| format!("assets.yaml is not UTF-8: {e}"))?;
+    crate::input::check_structure(assets, MAX_CATALOG_BYTES, "assets.yaml")?;
     let doc: Yaml = serde_norway::from_str(text).map_err(|e| format!("assets.yaml: {e}"))?;
     let items = yget(&doc, "assets")
         .and_then(Yaml::as_sequence)

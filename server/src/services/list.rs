@@ -21,6 +21,7 @@ use super::artifacts::{blobs_of, view};
 use crate::auth::Caller;
 use crate::entities::{artifact, artifact_property};
 use crate::error::{AppResult, bad_request, not_found};
+use crate::types::TypeRegistry;
 use crate::types::registry::{ALL, ArtifactType};
 use crate::types::validate::parse_datetime;
 use crate::types::{FieldKind, FilterOp, Multiplicity};
@@ -428,7 +429,7 @@ const CMP: &[FilterOp] = &[
 /// The target of a filter key and the operators it allows.
 fn target_of(
     ty: Option<&ArtifactType>,
-    catalog: &Catalog,
+    types: &TypeRegistry,
     key: &str,
 ) -> AppResult<(Target, Vec<FilterOp>)> {
     use FilterOp::*;
@@ -451,7 +452,7 @@ fn target_of(
         "rating_count" => return column("rating_count", ValueKind::Int, CMP),
         _ => {}
     }
-    let generic = catalog.types.generic_fields();
+    let generic = types.generic_fields();
     let (name, dict_key) = match key.split_once('.') {
         Some((n, k)) => (n, Some(k)),
         None => (key, None),
@@ -577,7 +578,7 @@ impl SortExpr {
 
 fn parse_sort(
     ty: Option<&ArtifactType>,
-    catalog: &Catalog,
+    types: &TypeRegistry,
     text: Option<&str>,
 ) -> AppResult<Vec<SortKey>> {
     let mut keys = Vec::new();
@@ -620,7 +621,7 @@ fn parse_sort(
             field => {
                 let def = match ty {
                     Some(ty) => ty.fields.get(field),
-                    None => catalog.types.generic_fields().get(field),
+                    None => types.generic_fields().get(field),
                 };
                 match def {
                     Some(def) if def.sortable => {
@@ -657,7 +658,7 @@ fn parse_sort(
 }
 
 fn parse_filters(
-    catalog: &Catalog,
+    types: &TypeRegistry,
     ty: Option<&ArtifactType>,
     type_name: &str,
     params: &[(String, String)],
@@ -701,7 +702,7 @@ fn parse_filters(
             }
             _ => {}
         }
-        let (target, ops) = target_of(ty, catalog, key)?;
+        let (target, ops) = target_of(ty, types, key)?;
         let (any, rest) = if let Some(r) = raw.strip_prefix("or:") {
             (true, r)
         } else if let Some(r) = raw.strip_prefix("and:") {
@@ -790,24 +791,30 @@ fn query_string(params: &[(String, String)], marker: Option<&str>) -> String {
     s.finish()
 }
 
-/// `GET /artifacts/{type}`.
-pub async fn list(
-    catalog: &Catalog,
-    caller: &Caller,
+/// What [`list`] reads from its parameters before it asks the database.
+struct ListQuery<'a> {
+    ty: Option<Arc<ArtifactType>>,
+    limit: u64,
+    sort: Vec<SortKey>,
+    marker: Option<&'a str>,
+    filters: Filters,
+}
+
+fn parse_list_query<'a>(
+    types: &TypeRegistry,
     type_name: &str,
-    params: &[(String, String)],
-) -> AppResult<ListPage> {
+    params: &'a [(String, String)],
+) -> AppResult<ListQuery<'a>> {
     let ty: Option<Arc<ArtifactType>> = if type_name == ALL {
         None
     } else {
         Some(
-            catalog
-                .types
+            types
                 .get(type_name)
                 .ok_or_else(|| not_found(format!("artifact type '{type_name}' does not exist")))?,
         )
     };
-    let single = |name: &str| -> AppResult<Option<&str>> {
+    let single = |name: &str| -> AppResult<Option<&'a str>> {
         let mut found = params.iter().filter(|(k, _)| k == name);
         let first = found.next().map(|(_, v)| v.as_str());
         if found.next().is_some() {
@@ -825,9 +832,57 @@ pub async fn list(
                 bad_request(format!("limit must be an integer from 1 to {MAX_LIMIT}"))
             })?,
     };
-    let sort = parse_sort(ty.as_deref(), catalog, single("sort")?)?;
+    let sort = parse_sort(ty.as_deref(), types, single("sort")?)?;
     let marker = single("marker")?;
-    let filters = parse_filters(catalog, ty.as_deref(), type_name, params)?;
+    let filters = parse_filters(types, ty.as_deref(), type_name, params)?;
+    Ok(ListQuery {
+        ty,
+        limit,
+        sort,
+        marker,
+        filters,
+    })
+}
+
+/// The parsing [`list`] does before it asks the database, without one (for
+/// tests and fuzzing): the type, `limit`, `sort`, `marker` and every filter
+/// of `params` checked as `list` checks them, then turned into the query
+/// `list` would run for `caller` (without the marker's seek condition),
+/// returned as SQLite SQL text.
+pub fn parse_query(
+    types: &TypeRegistry,
+    caller: &Caller,
+    type_name: &str,
+    params: &[(String, String)],
+) -> AppResult<String> {
+    let q = parse_list_query(types, type_name, params)?;
+    let t = Alias::new("artifacts");
+    let mut select = Query::select();
+    select
+        .columns(artifact::Column::iter().map(|c| (artifact::Entity, c)))
+        .from(artifact::Entity)
+        .cond_where(q.filters.full_condition(caller));
+    for key in &q.sort {
+        select.order_by_expr(key.expr.expr(&t), key.order.clone());
+    }
+    select.limit(q.limit);
+    Ok(select.to_string(sea_orm::sea_query::SqliteQueryBuilder))
+}
+
+/// `GET /artifacts/{type}`.
+pub async fn list(
+    catalog: &Catalog,
+    caller: &Caller,
+    type_name: &str,
+    params: &[(String, String)],
+) -> AppResult<ListPage> {
+    let ListQuery {
+        ty,
+        limit,
+        sort,
+        marker,
+        filters,
+    } = parse_list_query(&catalog.types, type_name, params)?;
     let cond = filters.full_condition(caller);
     let backend = catalog.db.get_database_backend();
     let t = Alias::new("artifacts");
@@ -966,7 +1021,7 @@ pub async fn facets(
                 .ok_or_else(|| not_found(format!("artifact type '{type_name}' does not exist")))?,
         )
     };
-    let filters = parse_filters(catalog, ty.as_deref(), type_name, params)?;
+    let filters = parse_filters(&catalog.types, ty.as_deref(), type_name, params)?;
     let cond = filters.full_condition(caller);
     let backend = catalog.db.get_database_backend();
     let mut q = Query::select();

@@ -76,6 +76,8 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, PackageError> {
     if bytes.len() as u64 > MAX_MEMBER {
         return Err(PackageError::Manifest("larger than 4 MiB".to_owned()));
     }
+    crate::input::check_structure(bytes, MAX_MEMBER as usize, "the manifest")
+        .map_err(PackageError::Manifest)?;
     let doc: Yaml =
         serde_norway::from_slice(bytes).map_err(|e| PackageError::Manifest(e.to_string()))?;
     let Yaml::Mapping(map) = doc else {

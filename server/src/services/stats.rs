@@ -323,19 +323,28 @@ pub async fn add_history(
     write(&catalog.db, &batch).await.map(|_| ())
 }
 
-/// Who a hit comes from: the user, or the address and user agent.
-pub fn client_key(
-    caller: &Caller,
-    addr: Option<std::net::SocketAddr>,
-    user_agent: Option<&str>,
-) -> String {
+/// Who a hit comes from: the signed-in user, or else the address. An
+/// IPv6 client controls the low 64 bits of its address, so it counts by
+/// its /64 network; nothing else a client sends (user agent, cookies) is
+/// part of the key, so it cannot be rotated to count again.
+pub fn client_key(caller: &Caller, ip: Option<std::net::IpAddr>) -> String {
     match caller.principal().filter(|p| !p.user_id.is_empty()) {
         Some(p) => format!("user:{}", p.user_id),
-        None => format!(
-            "addr:{}|{}",
-            addr.map(|a| a.ip().to_string()).unwrap_or_default(),
-            user_agent.unwrap_or("")
-        ),
+        None => match ip {
+            Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                format!("net6:{:x}:{:x}:{:x}:{:x}", s[0], s[1], s[2], s[3])
+            }
+            Some(std::net::IpAddr::V6(v6)) => {
+                format!(
+                    "addr:{}",
+                    v6.to_ipv4_mapped()
+                        .map_or(v6.to_string(), |a| a.to_string())
+                )
+            }
+            Some(ip) => format!("addr:{ip}"),
+            None => "addr:".to_owned(),
+        },
     }
 }
 

@@ -206,6 +206,12 @@ impl FieldDef {
         }
     }
 
+    /// Most elements of a list or entries of a dict: the type's
+    /// `max_items`, or [`DEFAULT_MAX_ITEMS`].
+    pub fn effective_max_items(&self) -> usize {
+        self.max_items.unwrap_or(DEFAULT_MAX_ITEMS)
+    }
+
     pub fn effective_max_length(&self) -> usize {
         self.max_length.unwrap_or(255)
     }
@@ -231,6 +237,10 @@ pub struct BlobDef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<usize>,
 }
+
+/// Most elements of a list field or entries of a dict field whose type
+/// sets no `max_items`.
+pub const DEFAULT_MAX_ITEMS: usize = 256;
 
 impl BlobDef {
     pub fn accepts_content_type(&self, content_type: &str) -> bool {

@@ -302,7 +302,15 @@ fn parse_generic() -> Result<Generic, TypeError> {
         })
 }
 
+/// Largest type definition file.
+pub const MAX_DEFINITION_BYTES: usize = 1024 * 1024;
+
 pub fn parse_definition(file: &str, text: &str) -> Result<TypeDefinition, TypeError> {
+    crate::input::check_structure(text.as_bytes(), MAX_DEFINITION_BYTES, "the definition")
+        .map_err(|message| TypeError::Invalid {
+            file: file.to_owned(),
+            message,
+        })?;
     toml::from_str(text).map_err(|e| TypeError::Invalid {
         file: file.to_owned(),
         message: e.to_string(),
@@ -428,12 +436,30 @@ pub fn check_field(name: &str, field: &FieldDef) -> Result<(), String> {
             ));
         }
     }
+    // The definition is stored as JSON (`sync`), which has no NaN or
+    // infinity: such a bound would read back different on the next start.
+    if [field.min, field.max]
+        .iter()
+        .flatten()
+        .any(|bound| !bound.is_finite())
+    {
+        return Err(format!(
+            "field '{name}': `min` and `max` are finite numbers"
+        ));
+    }
     if field.sortable && !field.kind.is_scalar() {
         return Err(format!(
             "field '{name}': only scalar fields can be sortable"
         ));
     }
     if let Some(default) = &field.default {
+        // A TOML `nan` or `inf` becomes JSON null, which reads back as no
+        // default at all.
+        if default.is_null() {
+            return Err(format!(
+                "field '{name}': `default` is not a JSON value (nan or inf?)"
+            ));
+        }
         super::validate::validate_value(name, field, default)
             .map_err(|e| format!("default of {e}"))?;
     }
@@ -646,5 +672,37 @@ mod tests {
             assert!(err.contains(expected), "{err} should contain {expected}");
         }
         assert!(parse_definition("x", "name='t'\nbogus=1\n").is_err());
+    }
+
+    /// Fuzzing (fuzz/ `type_file`, property "a checked definition reads back
+    /// from the JSON `sync` stores"): `min = nan`, `max = inf` and
+    /// `default = nan` passed the checks, were stored as JSON `null` and
+    /// read back different, so the next start stopped with "differs from
+    /// the definition recorded under the same version".
+    #[test]
+    fn fuzz_non_finite_numbers_are_refused() {
+        let (generic, _) = parse_generic().expect("generic");
+        let names = BTreeSet::from(["t".to_owned()]);
+        for (field, expected) in [
+            ("kind='integer'\nmin=nan\n", "finite"),
+            ("kind='number'\nmax=inf\n", "finite"),
+            ("kind='number'\nmin=-inf\n", "finite"),
+            ("kind='number'\ndefault=nan\n", "not a JSON value"),
+            (
+                "kind='list'\nitem='number'\ndefault=inf\n",
+                "not a JSON value",
+            ),
+        ] {
+            let text = format!("name='t'\ndisplay_name='x'\nversion='1.0.0'\n[fields.n]\n{field}");
+            let d = def(&text);
+            let err = check_definition(&d, &generic, &names).expect_err(&text);
+            assert!(err.contains(expected), "{err} should contain {expected}");
+        }
+        let ok = def(
+            "name='t'\ndisplay_name='x'\nversion='1.0.0'\n[fields.n]\nkind='number'\nmin=0.5\nmax=1e300\ndefault=0.75\n",
+        );
+        check_definition(&ok, &generic, &names).expect("finite numbers are fine");
+        let json = serde_json::to_string(&ok).expect("serialises");
+        assert_eq!(serde_json::from_str::<TypeDefinition>(&json).ok(), Some(ok));
     }
 }

@@ -5,6 +5,27 @@ use serde_json::{Map, Value};
 
 use super::definition::{FieldDef, FieldKind};
 
+/// Where a JSON value holds a NUL character (in a string or a key), as a
+/// JSON pointer. No database stores one in text (PostgreSQL refuses it),
+/// so every input is checked before anything is written.
+pub fn find_nul(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => s.contains('\0').then(String::new),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_nul(v).map(|p| format!("/{i}{p}"))),
+        Value::Object(o) => o.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(format!("/{}", k.replace('\0', "\\0")))
+            } else {
+                find_nul(v).map(|p| format!("/{k}{p}"))
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Checks one value and returns it normalised (datetimes in RFC 3339 UTC,
 /// integral numbers as integers). `null` is accepted for every field and
 /// means "unset". The error names the field.
@@ -17,9 +38,8 @@ pub fn validate_value(name: &str, def: &FieldDef, value: &Value) -> Result<Value
             let items = value
                 .as_array()
                 .ok_or_else(|| format!("field '{name}' must be a list"))?;
-            if let Some(max) = def.max_items
-                && items.len() > max
-            {
+            let max = def.effective_max_items();
+            if items.len() > max {
                 return Err(format!("field '{name}' has more than {max} elements"));
             }
             let mut out = Vec::with_capacity(items.len());
@@ -35,14 +55,13 @@ pub fn validate_value(name: &str, def: &FieldDef, value: &Value) -> Result<Value
             let entries = value
                 .as_object()
                 .ok_or_else(|| format!("field '{name}' must be an object"))?;
-            if let Some(max) = def.max_items
-                && entries.len() > max
-            {
+            let max = def.effective_max_items();
+            if entries.len() > max {
                 return Err(format!("field '{name}' has more than {max} entries"));
             }
             let mut out = Map::new();
             for (key, item) in entries {
-                if key.is_empty() || key.len() > 255 {
+                if key.is_empty() || key.len() > 255 || key.contains('\0') {
                     return Err(format!(
                         "field '{name}' has a key that is empty or longer than 255 characters"
                     ));
@@ -70,6 +89,9 @@ fn scalar(name: &str, def: &FieldDef, kind: FieldKind, value: &Value) -> Result<
             let max = def.effective_max_length();
             if s.chars().count() > max {
                 return Err(format!("field '{name}' is longer than {max} characters"));
+            }
+            if s.contains('\0') {
+                return Err(format!("field '{name}' contains a NUL character"));
             }
             Value::String(s.to_owned())
         }

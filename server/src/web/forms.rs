@@ -30,10 +30,37 @@ fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-/// Only a path on this site (never `//host` or a scheme) is followed.
+/// Only a path on this site is followed. Browsers drop tabs and newlines
+/// from URLs and read `\\` as `/`, so `/\t/evil.example` or `/\\evil`
+/// would leave the site: anything with whitespace, a control character or
+/// a backslash is refused outright, and what is left must still resolve,
+/// by the URL standard's own parser, to this origin. The answer is that
+/// parser's serialisation (percent-encoded), so it is always a valid header.
 pub fn safe_next(next: &str) -> Option<String> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\'))
-        .then(|| next.to_owned())
+    if !next.starts_with('/')
+        || next.starts_with("//")
+        || next.len() > 2048
+        || next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return None;
+    }
+    let base = url::Url::parse("http://appcat.invalid/").ok()?;
+    let parsed = base.join(next).ok()?;
+    if parsed.origin() != base.origin() {
+        return None;
+    }
+    let mut out = parsed.path().to_owned();
+    if let Some(q) = parsed.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = parsed.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    Some(out)
 }
 
 fn enc(s: &str) -> String {
@@ -502,13 +529,14 @@ pub async fn manage(
                 Ok(("/space".to_owned(), "Deleted.".to_owned()))
             }
             "share" => {
+                // One rule for the form and the REST API: the service
+                // checks everything, then shares (and makes a private
+                // artifact `shared`) in one transaction.
                 let tenant = get(&form, "tenant").trim();
-                let current = artifacts::get(cat, &caller, &type_name, &id).await?;
-                if current.get("visibility").and_then(Value::as_str) == Some("private") {
-                    set_field(&state, &caller, &type_name, &id, "/visibility", "shared").await?;
-                }
                 members::add(cat, &caller, &type_name, &id, tenant).await?;
-                done(&format!("Shared with {tenant}."))
+                done(&format!(
+                    "Offered to {tenant}: its links use the artifact once its admins accept."
+                ))
             }
             "unshare" => {
                 let tenant = get(&form, "tenant");
@@ -666,6 +694,37 @@ pub async fn create_token(
         .await?;
         sess::put(&session, sess::NEW_TOKEN, &t.secret).await?;
         Ok((back.to_owned(), String::new()))
+    }
+    .await;
+    finish(&session, result, back).await
+}
+
+/// Accepts or declines a share offered to the signed-in user's tenant.
+pub async fn answer_share(
+    State(state): State<AppState>,
+    session: Session,
+    Path((type_name, id)): Path<(String, String)>,
+    WebForm(form): WebForm<Pairs>,
+) -> Response {
+    let back = "/space";
+    let su = match signed_in(&state, &session, &form, back).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let caller = su.caller();
+    let result = async {
+        let tenant = caller
+            .tenant()
+            .map(str::to_owned)
+            .ok_or_else(|| bad_request("choose a tenant first"))?;
+        let answer = get(&form, "answer");
+        members::answer(&state.catalog, &caller, &type_name, &id, &tenant, answer).await?;
+        let msg = if answer == members::ACCEPTED {
+            "Share accepted: this tenant's links may now resolve to it."
+        } else {
+            "Share declined: it is hidden from this tenant."
+        };
+        Ok((back.to_owned(), msg.to_owned()))
     }
     .await;
     finish(&session, result, back).await

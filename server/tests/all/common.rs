@@ -296,20 +296,35 @@ impl TestApp {
 
     /// A heat template with its template blob, activated.
     pub async fn active_template(&self, token: &str, name: &str, version: &str) -> String {
+        self.active_with_blob(
+            token,
+            ("heat_templates", "template"),
+            b"heat_template_version: 2016-10-14\n",
+            name,
+            version,
+        )
+        .await
+    }
+
+    /// An artifact of `type_name` with one YAML blob in `field`, activated.
+    pub async fn active_with_blob(
+        &self,
+        token: &str,
+        (type_name, field): (&str, &str),
+        data: &[u8],
+        name: &str,
+        version: &str,
+    ) -> String {
         let id = self
-            .create(
-                "heat_templates",
-                token,
-                json!({"name": name, "version": version}),
-            )
+            .create(type_name, token, json!({"name": name, "version": version}))
             .await;
-        let uri = format!("/api/v1/artifacts/heat_templates/{id}");
+        let uri = format!("/api/v1/artifacts/{type_name}/{id}");
         let (s, v) = self
             .put_blob(
-                &format!("{uri}/template"),
+                &format!("{uri}/{field}"),
                 Some(token),
                 "application/x-yaml",
-                b"heat_template_version: 2016-10-14\n".to_vec(),
+                data.to_vec(),
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");

@@ -172,7 +172,15 @@ async fn ratings_are_one_per_user_per_sequence_and_sort_and_filter() {
         .await;
 
     // Sorting and filtering by rating.
+    // The stored rating that lists sort and filter by counts public
+    // versions only, so "meh" is made public.
     let other = w.app.active_template(&w.owner, "meh", "1.0.0").await;
+    app.patch(
+        &at(&other, ""),
+        Some(&w.admin),
+        json!([{"op": "replace", "path": "/visibility", "value": "public"}]),
+    )
+    .await;
     app.call(
         Method::PUT,
         &at(&other, "/rating"),

@@ -529,7 +529,8 @@ async fn resolution_follows_murano_rules_visibility_and_reports_cycles() {
     assert_eq!(direct[3]["implicit"], true);
     assert_eq!(direct[3]["to"]["name"], "io.murano");
     assert_eq!(g["unresolved"], 1);
-    // Another tenant does not see acme's packages: not visible, not missing.
+    // Another tenant does not see acme's packages: to it they are missing
+    // (it cannot tell an invisible artifact from one that does not exist).
     let mine = app
         .create(
             "murano_packages",
@@ -543,7 +544,7 @@ async fn resolution_follows_murano_rules_visibility_and_reports_cycles() {
             Some(&other),
         )
         .await;
-    assert_eq!(g["edges"][0]["status"], "not_visible");
+    assert_eq!(g["edges"][0]["status"], "missing");
     // A requirement no version meets.
     let picky = app
         .create(

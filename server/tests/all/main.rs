@@ -13,6 +13,7 @@ mod imports;
 mod openapi;
 mod pages;
 mod schema_rules;
+mod security;
 mod shared_data;
 mod type_versions;
 mod web;

@@ -144,9 +144,9 @@ async fn detail_pages_render_sanitised_markdown_versions_and_dependencies() {
         "download link"
     );
     assert!(html.contains("Apache-2.0"));
-    // The environment is private: its link shows as not public.
+    // The environment is private: to a visitor it is not in the catalog.
     assert!(
-        html.contains("not public"),
+        html.contains("not in the catalog"),
         "unresolved dependency reported"
     );
     let (s, html) = page(&app, "/apps/heat_templates/web%20stack?version=1.0.0").await;

@@ -15,9 +15,9 @@ use tower::ServiceExt;
 use crate::common::{TestApp, error_message};
 
 /// A cookie jar with the one session cookie, against one router.
-struct Browser {
+pub struct Browser {
     router: Router,
-    cookie: Option<String>,
+    pub cookie: Option<String>,
 }
 
 fn form_body(pairs: &[(&str, &str)]) -> String {
@@ -27,21 +27,21 @@ fn form_body(pairs: &[(&str, &str)]) -> String {
 }
 
 /// The CSRF token of the first form on the page.
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let at = html.find(marker).expect("a form with a CSRF token") + marker.len();
     html[at..].split('"').next().unwrap_or_default().to_owned()
 }
 
 impl Browser {
-    fn new(router: Router) -> Browser {
+    pub fn new(router: Router) -> Browser {
         Browser {
             router,
             cookie: None,
         }
     }
 
-    async fn send(&mut self, req: Request<Body>) -> (StatusCode, HeaderMap, String) {
+    pub async fn send(&mut self, req: Request<Body>) -> (StatusCode, HeaderMap, String) {
         let res = self.router.clone().oneshot(req).await.expect("infallible");
         let (status, headers) = (res.status(), res.headers().clone());
         for c in headers.get_all(header::SET_COOKIE) {
@@ -57,7 +57,7 @@ impl Browser {
         (status, headers, String::from_utf8_lossy(&body).into_owned())
     }
 
-    fn request(&self, method: Method, uri: &str) -> axum::http::request::Builder {
+    pub fn request(&self, method: Method, uri: &str) -> axum::http::request::Builder {
         let mut b = Request::builder().method(method).uri(uri);
         if let Some(c) = &self.cookie {
             b = b.header(header::COOKIE, c);
@@ -65,7 +65,7 @@ impl Browser {
         b
     }
 
-    async fn get(&mut self, uri: &str) -> (StatusCode, String) {
+    pub async fn get(&mut self, uri: &str) -> (StatusCode, String) {
         let req = self
             .request(Method::GET, uri)
             .body(Body::empty())
@@ -75,7 +75,7 @@ impl Browser {
     }
 
     /// Posts a form; returns the status and the redirect target.
-    async fn post(&mut self, uri: &str, pairs: &[(&str, &str)]) -> (StatusCode, String) {
+    pub async fn post(&mut self, uri: &str, pairs: &[(&str, &str)]) -> (StatusCode, String) {
         let req = self
             .request(Method::POST, uri)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -92,7 +92,7 @@ impl Browser {
 
     /// Loads `page` for its token, then posts `pairs` plus the token to
     /// `action`.
-    async fn submit(
+    pub async fn submit(
         &mut self,
         page: &str,
         action: &str,
@@ -106,7 +106,7 @@ impl Browser {
         self.post(action, &all).await
     }
 
-    async fn register(&mut self, name: &str) {
+    pub async fn register(&mut self, name: &str) {
         let (s, to) = self
             .submit(
                 "/register",
@@ -123,7 +123,7 @@ impl Browser {
         assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, "/space"));
     }
 
-    async fn login(&mut self, name: &str, password: &str) -> (StatusCode, String) {
+    pub async fn login(&mut self, name: &str, password: &str) -> (StatusCode, String) {
         self.submit(
             "/login",
             "/login",
@@ -137,7 +137,7 @@ impl Browser {
     }
 
     /// The API with the session cookie (and the CSRF header when given).
-    async fn api(
+    pub async fn api(
         &mut self,
         method: Method,
         uri: &str,
@@ -160,7 +160,7 @@ impl Browser {
     }
 
     /// A multipart upload as the upload form without JavaScript sends it.
-    async fn upload(
+    pub async fn upload(
         &mut self,
         action: &str,
         csrf: &str,
@@ -201,7 +201,7 @@ impl Browser {
     }
 }
 
-fn id_from(location: &str) -> String {
+pub fn id_from(location: &str) -> String {
     location
         .rsplit('/')
         .next()
@@ -209,7 +209,7 @@ fn id_from(location: &str) -> String {
         .to_owned()
 }
 
-const TEMPLATE: &[u8] = b"heat_template_version: 2018-08-31\nresources: {}\n";
+pub const TEMPLATE: &[u8] = b"heat_template_version: 2018-08-31\nresources: {}\n";
 
 #[tokio::test]
 async fn register_sign_out_and_sign_in_again() {
@@ -1064,7 +1064,7 @@ async fn community_forms_rate_review_reply_report_and_moderate() {
 
 #[tokio::test]
 async fn password_sign_in_pauses_after_repeated_failures() {
-    use sea_orm::ConnectionTrait;
+    use sea_orm::{ConnectionTrait, EntityTrait};
     let app = TestApp::new().await;
     let mut b = Browser::new(app.router.clone());
     b.register("gale").await;
@@ -1087,14 +1087,16 @@ async fn password_sign_in_pauses_after_repeated_failures() {
     app.catalog
         .db
         .execute_unprepared(
-            "UPDATE users SET locked_until = '2020-01-01 00:00:00+00:00' WHERE username = 'gale'",
+            "UPDATE sign_in_throttle SET locked_until = '2020-01-01 00:00:00+00:00' WHERE username = 'gale'",
         )
         .await
         .expect("end the pause");
     let (s, to) = b.login("gale", "correct horse battery").await;
     assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, "/space"));
-    let u = accounts::find_user(&app.catalog.db, "gale")
+    // A right password clears the count.
+    let row = appcat::entities::sign_in_throttle::Entity::find_by_id("gale".to_owned())
+        .one(&app.catalog.db)
         .await
-        .expect("user");
-    assert_eq!((u.failed_logins, u.locked_until), (0, None));
+        .expect("query");
+    assert_eq!(row, None);
 }
