@@ -43,65 +43,11 @@ const SLOW_SIZE: usize = 1024 * 1024;
 
 // ---------------------------------------------------------------- harness
 
-/// A database of its own: an SQLite file, or a PostgreSQL database that is
-/// dropped at the end (as `tests/all/common.rs` does).
-struct TestDb {
-    url: String,
-    pg: Option<(String, String)>,
-}
-
-impl TestDb {
-    async fn new(dir: &Path) -> TestDb {
-        match std::env::var("APPCAT_TEST_DATABASE_URL") {
-            Ok(admin_url) if !admin_url.is_empty() => {
-                let name = format!("appcat_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = sea_orm::Database::connect(&admin_url)
-                    .await
-                    .expect("connect to PostgreSQL");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
-                admin.close().await.ok();
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map(|(b, _)| b.to_owned())
-                    .unwrap_or(admin_url.clone());
-                TestDb {
-                    url: format!("{base}/{name}"),
-                    pg: Some((admin_url, name)),
-                }
-            }
-            _ => TestDb {
-                url: format!("sqlite://{}?mode=rwc", dir.join("appcat.db").display()),
-                pg: None,
-            },
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((admin_url, name)) = self.pg.take() {
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
-                rt.block_on(async move {
-                    if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
-                            .await;
-                    }
-                });
-            })
-            .join();
-        }
-    }
-}
+// This binary does not ask which backend it runs on.
+#[allow(dead_code)]
+#[path = "support/test_db.rs"]
+mod test_db;
+use test_db::TestDb;
 
 /// A data directory and database the binary runs on, again and again.
 struct Env {
