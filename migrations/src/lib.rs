@@ -11,6 +11,7 @@ mod m20261201_000001_community;
 mod m20261202_000001_login_throttle;
 mod m20261203_000001_trust;
 mod m20261203_000002_upload_heartbeat;
+mod m20261204_000001_list_engine;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_login_throttle::Migration),
             Box::new(m20261203_000001_trust::Migration),
             Box::new(m20261203_000002_upload_heartbeat::Migration),
+            Box::new(m20261204_000001_list_engine::Migration),
         ]
     }
 }

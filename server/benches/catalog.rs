@@ -49,6 +49,7 @@ async fn setup() -> Fixture {
         store,
         limits: Limits::default(),
         counter: Default::default(),
+        lists: Default::default(),
     };
     accounts::create_tenant(&db, "acme", None)
         .await
@@ -76,7 +77,7 @@ async fn setup() -> Fixture {
                 .await
                 .expect("create");
             if some_id.is_empty() {
-                some_id = created["id"].as_str().unwrap_or_default().to_owned();
+                some_id = created.id;
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod community;
 pub mod deps;
 pub mod listing;
 pub mod members;
+pub mod query;
 pub mod schemas;
 
 use axum::extract::{FromRequest, FromRequestParts};

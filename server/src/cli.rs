@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+
+use crate::services::list::{Filter, ListQuery, SortOrder};
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
@@ -218,6 +220,7 @@ pub async fn open_catalog(config: &Config) -> anyhow::Result<Catalog> {
         counter: Arc::new(crate::services::stats::Counter::new(Duration::from_secs(
             config.count_window_secs,
         ))),
+        lists: Default::default(),
     })
 }
 
@@ -280,8 +283,7 @@ async fn demo(catalog: &Catalog, data: &std::path::Path) -> anyhow::Result<()> {
     let page = crate::services::list::list(
         catalog,
         &Caller::system("openstack"),
-        "all",
-        &[("limit".into(), "1".into())],
+        &ListQuery::new("all").limit(1),
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -355,23 +357,15 @@ async fn demo_community(catalog: &Catalog) -> Result<(), crate::error::AppError>
         let page = crate::services::list::list(
             catalog,
             &Caller::Anonymous,
-            ty,
-            &[
-                ("status".into(), "eq:active".into()),
-                ("version".into(), "latest".into()),
-                ("sort".into(), "name:asc".into()),
-                ("limit".into(), "3".into()),
-            ],
+            &ListQuery::new(ty)
+                .eq("status", "active")
+                .filter(Filter::Latest)
+                .sort("name", SortOrder::Asc)
+                .limit(3),
         )
         .await?;
         for a in page.artifacts {
-            let s = |k: &str| {
-                a.get(k)
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or("")
-                    .to_owned()
-            };
-            picked.push((s("type_name"), s("id"), s("name")));
+            picked.push((a.type_name, a.id, a.name));
         }
     }
     const LABEL: &str = "*(Demo review: sample data loaded by `appcat demo`.)*";

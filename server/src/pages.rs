@@ -16,8 +16,9 @@ use serde_json::Value;
 
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::services::list::FacetOf;
+use crate::services::list::{FacetOf, Filter, ListQuery, SortOrder};
 use crate::services::{Catalog, deps, list};
+use crate::types::FilterOp;
 
 pub struct PageData {
     pub catalog: Catalog,
@@ -85,8 +86,7 @@ impl PageData {
             let page = list::list(
                 &self.catalog,
                 &Caller::Anonymous,
-                name,
-                &[("limit".into(), "1".into())],
+                &ListQuery::new(name).limit(1),
             )
             .await?;
             return Ok(Some(TypeSummary {
@@ -102,8 +102,7 @@ impl PageData {
         let page = list::list(
             &self.catalog,
             &Caller::Anonymous,
-            name,
-            &[("limit".into(), "1".into())],
+            &ListQuery::new(name).limit(1),
         )
         .await?;
         Ok(Some(TypeSummary {
@@ -135,79 +134,84 @@ impl CatalogData for PageData {
         let Some(summary) = self.summary(type_name).await.map_err(log)? else {
             return Ok(None);
         };
-        // The page's query as list filters (facet values are matched exactly).
-        let mut filters: Vec<(String, String)> = Vec::new();
+        // The page's query as list filters (facet values are matched
+        // exactly), each with the page parameter it comes from.
+        let mut filters: Vec<(&str, Filter)> = Vec::new();
         if let Some(q) = &query.q {
-            filters.push(("q".to_owned(), q.clone()));
+            filters.push(("q", Filter::Text(q.clone())));
         }
         if let Some(kind) = query
             .kind
             .as_ref()
             .filter(|_| type_name == crate::types::registry::ALL)
         {
-            filters.push(("type_name".to_owned(), format!("eq:{kind}")));
+            filters.push(("kind", Filter::field("type_name", FilterOp::Eq, kind)));
         }
         if let Some(tag) = &query.tag {
-            filters.push(("tags".to_owned(), format!("\"{}\"", tag.replace('"', ""))));
+            filters.push(("tag", Filter::Tags(vec![tag.replace('"', "")])));
         }
         if let Some(license) = &query.license {
-            filters.push(("license".to_owned(), format!("eq:{license}")));
+            filters.push(("license", Filter::field("license", FilterOp::Eq, license)));
         }
         if let Some(release) = &query.release {
-            filters.push(("release".to_owned(), format!("eq:{release}")));
+            filters.push(("release", Filter::field("release", FilterOp::Eq, release)));
         }
         if let Some(provider) = &query.provider {
-            filters.push(("provided_by.company".to_owned(), format!("eq:{provider}")));
+            filters.push((
+                "provider",
+                Filter::field("provided_by.company", FilterOp::Eq, provider),
+            ));
         }
         if let Some(req) = &query.req {
-            filters.push(("version".to_owned(), format!("spec:{req}")));
+            filters.push(("req", Filter::VersionSpec(req.clone())));
         }
         if let Some(min) = &query.min_rating {
-            filters.push(("rating".to_owned(), format!("gte:{min}")));
+            filters.push(("min_rating", Filter::field("rating", FilterOp::Gte, min)));
         }
-        let mut params = filters.clone();
-        params.push(("limit".to_owned(), "24".to_owned()));
-        let sort = match query.sort.as_deref() {
-            Some("name") => Some("name:asc"),
-            Some("updated") => Some("updated_at:desc"),
-            Some("rating") => Some("rating:desc,rating_count:desc"),
-            Some("downloads") => Some("downloads:desc"),
-            Some("newest") | None => None,
+        let over = |skip: &str| {
+            let mut q = ListQuery::new(type_name);
+            q.filters = filters
+                .iter()
+                .filter(|(k, _)| *k != skip)
+                .map(|(_, f)| f.clone())
+                .collect();
+            q
+        };
+        let mut listing = over("").limit(24).marker(query.marker.clone());
+        let searching = query.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+        match query.sort.as_deref() {
+            Some("name") => listing = listing.sort("name", SortOrder::Asc),
+            Some("updated") => listing = listing.sort("updated_at", SortOrder::Desc),
+            Some("rating") => {
+                listing = listing
+                    .sort("rating", SortOrder::Desc)
+                    .sort("rating_count", SortOrder::Desc)
+            }
+            Some("downloads") => listing = listing.sort("downloads", SortOrder::Desc),
+            Some("relevance") if searching => listing = listing.sort("relevance", SortOrder::Desc),
+            Some("newest") | Some("relevance") | None => {}
             Some(_) => {
                 return Ok(Some(refused(
                     summary,
-                    "sort is one of name, newest, updated, rating, downloads".to_owned(),
+                    "sort is one of name, newest, updated, rating, downloads, relevance".to_owned(),
                 )));
             }
         };
-        if let Some(sort) = sort {
-            params.push(("sort".to_owned(), sort.to_owned()));
-        }
-        if let Some(m) = &query.marker {
-            params.push(("marker".to_owned(), m.clone()));
-        }
-        let page = match list::list(&self.catalog, &Caller::Anonymous, type_name, &params).await {
+        let page = match list::list(&self.catalog, &Caller::Anonymous, &listing).await {
             Ok(p) => p,
             // An invalid version requirement, a stale or foreign marker, a
             // query too long: the page says why (and answers 400).
             Err(AppError::BadRequest(why)) => return Ok(Some(refused(summary, why))),
             Err(e) => return Err(log(e)),
         };
-        let next_marker = page
-            .next
-            .as_ref()
-            .and(page.artifacts.last())
-            .and_then(|a| a.get("id"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let mut facets = Vec::new();
-        let mut wanted: Vec<(&str, &str, FacetOf<'_>, &Option<String>)> = vec![
+        let next_marker = page.next_marker.clone();
+        let mut wanted: Vec<(&str, &str, FacetOf, &Option<String>)> = vec![
             (
                 "tag",
                 "Tags",
                 FacetOf::Field {
-                    name: "tags",
-                    key: "",
+                    name: "tags".into(),
+                    key: String::new(),
                 },
                 &query.tag,
             ),
@@ -215,8 +219,8 @@ impl CatalogData for PageData {
                 "license",
                 "License",
                 FacetOf::Field {
-                    name: "license",
-                    key: "",
+                    name: "license".into(),
+                    key: String::new(),
                 },
                 &query.license,
             ),
@@ -224,8 +228,8 @@ impl CatalogData for PageData {
                 "release",
                 "OpenStack release",
                 FacetOf::Field {
-                    name: "release",
-                    key: "",
+                    name: "release".into(),
+                    key: String::new(),
                 },
                 &query.release,
             ),
@@ -233,8 +237,8 @@ impl CatalogData for PageData {
                 "provider",
                 "Provider",
                 FacetOf::Field {
-                    name: "provided_by",
-                    key: "company",
+                    name: "provided_by".into(),
+                    key: "company".into(),
                 },
                 &query.provider,
             ),
@@ -242,29 +246,23 @@ impl CatalogData for PageData {
         if type_name == crate::types::registry::ALL {
             wanted.insert(0, ("kind", "Type", FacetOf::Type, &query.kind));
         }
-        for (param, label, of, selected) in wanted {
-            // Each facet counts over the other filters, so its own values
-            // stay visible while one is selected.
-            let own = match param {
-                "tag" => "tags",
-                "license" => "license",
-                "release" => "release",
-                "provider" => "provided_by.company",
-                _ => "type_name",
-            };
-            let others: Vec<(String, String)> =
-                filters.iter().filter(|(k, _)| k != own).cloned().collect();
-            let counts = list::facets(
-                &self.catalog,
-                &Caller::Anonymous,
-                type_name,
-                &others,
-                of,
-                12,
-            )
+        // Each facet counts over the other filters, so its own values stay
+        // visible while one is selected.
+        let asked: Vec<list::FacetQuery> = wanted
+            .iter()
+            .map(|(param, _, of, _)| list::FacetQuery {
+                of: of.clone(),
+                over: over(param),
+                limit: 12,
+            })
+            .collect();
+        let counted = list::facets(&self.catalog, &Caller::Anonymous, &asked)
             .await
             .map_err(log)?;
-            facets.push(Facet {
+        let facets = wanted
+            .into_iter()
+            .zip(counted)
+            .map(|((param, label, _, selected), counts)| Facet {
                 param: param.to_owned(),
                 label: label.to_owned(),
                 values: counts
@@ -275,12 +273,12 @@ impl CatalogData for PageData {
                         count,
                     })
                     .collect(),
-            });
-        }
+            })
+            .collect();
         Ok(Some(TypeListing {
             summary,
             total: page.total_count,
-            artifacts: page.artifacts.iter().map(card).collect(),
+            artifacts: page.artifacts.iter().map(|a| card(&a.to_json())).collect(),
             next_marker,
             facets,
             error: None,
@@ -492,17 +490,18 @@ impl PageData {
         let Some(ty) = self.catalog.types.get(type_name) else {
             return Ok(None);
         };
-        let mut params = vec![
-            ("name".to_owned(), format!("eq:{name}")),
-            ("sort".to_owned(), "version:desc".to_owned()),
-            ("limit".to_owned(), "1".to_owned()),
-        ];
+        let newest = || {
+            ListQuery::new(type_name)
+                .eq("name", name)
+                .sort("version", SortOrder::Desc)
+                .limit(1)
+        };
         let version_given = version.clone();
-        match version {
-            Some(v) => params.push(("version".to_owned(), format!("eq:{v}"))),
-            None => params.push(("version".to_owned(), "latest".to_owned())),
-        }
-        let page = match list::list(&self.catalog, caller, type_name, &params).await {
+        let wanted = match version {
+            Some(v) => newest().eq("version", v),
+            None => newest().filter(Filter::Latest),
+        };
+        let page = match list::list(&self.catalog, caller, &wanted).await {
             Ok(p) => p,
             Err(AppError::BadRequest(_)) => return Ok(None),
             Err(e) => return Err(e),
@@ -510,44 +509,37 @@ impl PageData {
         let mut found = page.artifacts.into_iter().next();
         if found.is_none() && version_given.is_none() {
             // Only pre-releases published: show the newest of those.
-            let params = vec![
-                ("name".to_owned(), format!("eq:{name}")),
-                ("sort".to_owned(), "version:desc".to_owned()),
-                ("limit".to_owned(), "1".to_owned()),
-            ];
-            found = list::list(&self.catalog, caller, type_name, &params)
+            found = list::list(&self.catalog, caller, &newest())
                 .await?
                 .artifacts
                 .into_iter()
                 .next();
         }
-        let Some(v) = found else {
+        let Some(found) = found else {
             return Ok(None);
         };
+        let id = found.id.clone();
+        let owner = found.owner.clone();
+        let current = found.version.clone();
+        let v = found.to_json();
         let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-        let id = s("id");
-        let owner = s("owner");
 
         let versions_page = list::list(
             &self.catalog,
             caller,
-            type_name,
-            &[
-                ("name".to_owned(), format!("eq:{name}")),
-                ("owner".to_owned(), format!("eq:{owner}")),
-                ("sort".to_owned(), "version:desc".to_owned()),
-                ("limit".to_owned(), "100".to_owned()),
-            ],
+            &ListQuery::new(type_name)
+                .eq("name", name)
+                .eq("owner", owner.clone())
+                .sort("version", SortOrder::Desc)
+                .limit(100),
         )
         .await?;
-        let current = s("version");
         let versions = versions_page
             .artifacts
             .iter()
-            .filter_map(|a| a.get("version").and_then(Value::as_str))
-            .map(|ver| VersionLink {
-                version: ver.to_owned(),
-                current: ver == current,
+            .map(|a| VersionLink {
+                current: a.version == current,
+                version: a.version.clone(),
             })
             .collect();
 

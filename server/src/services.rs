@@ -17,6 +17,7 @@ pub mod members;
 pub mod murano;
 pub mod properties;
 pub mod stats;
+pub mod view;
 
 use std::sync::Arc;
 
@@ -53,4 +54,6 @@ pub struct Catalog {
     pub limits: Limits,
     /// Download and page-view counts waiting to be written.
     pub counter: Arc<stats::Counter>,
+    /// Cached list counts and facets.
+    pub lists: Arc<list::Cache>,
 }

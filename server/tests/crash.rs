@@ -18,6 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use appcat::auth::Caller;
+use appcat::services::view::ArtifactView;
 use appcat::services::{Catalog, artifacts, blobs};
 use bytes::Bytes;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -615,12 +616,12 @@ async fn draft(catalog: &Catalog, name: &str) -> String {
     )
     .await
     .expect("create");
-    v["id"].as_str().expect("id").to_owned()
+    v.id
 }
 
 type Chunks = futures::channel::mpsc::UnboundedReceiver<Result<Bytes, std::io::Error>>;
 
-async fn upload(catalog: &Catalog, id: &str, body: Chunks) -> Result<Value, String> {
+async fn upload(catalog: &Catalog, id: &str, body: Chunks) -> Result<ArtifactView, String> {
     blobs::upload(
         catalog,
         &Caller::system("acme"),
@@ -653,7 +654,7 @@ async fn orphan_sweep_keeps_young_and_referenced_files() {
         .expect("send");
     drop(tx);
     let v = upload(&catalog, &done, rx).await.expect("upload");
-    assert_eq!(v["template"]["status"], "active");
+    assert_eq!(v.to_json()["template"]["status"], "active");
     let rows = blob_rows(&catalog.db).await;
     let kept = rows[0].storage_key.clone().expect("storage key");
     std::fs::File::options()
@@ -725,8 +726,8 @@ async fn orphan_sweep_keeps_young_and_referenced_files() {
         .expect("send");
     drop(tx);
     let v = task.await.expect("join").expect("upload");
-    assert_eq!(v["template"]["status"], "active");
-    assert_eq!(v["template"]["sha256"], sha256(b"b: 2\n"));
+    assert_eq!(v.to_json()["template"]["status"], "active");
+    assert_eq!(v.to_json()["template"]["sha256"], sha256(b"b: 2\n"));
 
     // Without a grace period the fresh orphan goes too; blobs stay.
     assert_eq!(
@@ -833,6 +834,6 @@ async fn abandoned_sweep_restores_or_removes_and_deletes_partial_files() {
     )
     .await
     .expect("get");
-    assert_eq!(v["template"]["status"], "active");
+    assert_eq!(v.to_json()["template"]["status"], "active");
     catalog.db.close().await.ok();
 }

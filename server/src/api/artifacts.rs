@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use super::{ApiJson, ArtifactBody, query_pairs};
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody, bad_request};
+use crate::services::view::ArtifactView;
 use crate::services::{Catalog, artifacts, list};
 
 /// One page of artifacts. Links are relative to the API root (`/api/v1`).
@@ -29,8 +30,8 @@ pub struct ArtifactList {
     pub schema: String,
 }
 
-fn body(v: Value) -> ArtifactBody {
-    match v {
+fn body(v: ArtifactView) -> ArtifactBody {
+    match v.to_json() {
         Value::Object(m) => ArtifactBody(m),
         _ => ArtifactBody(serde_json::Map::new()),
     }
@@ -58,20 +59,23 @@ pub async fn list(
     Path(type_name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> AppResult<ApiJson<ArtifactList>> {
+    let params = query_pairs(query.as_deref());
+    artifacts::check_list_type(&catalog, &type_name)?;
     let page = list::list(
         &catalog,
         &caller,
-        &type_name,
-        &query_pairs(query.as_deref()),
+        &super::query::parse(&type_name, &params)?,
     )
     .await?;
     Ok(ApiJson(ArtifactList {
         artifacts: page.artifacts.into_iter().map(body).collect(),
-        type_name: page.type_name,
+        first: super::query::first_link(&type_name, &params),
+        next: page
+            .next_marker
+            .map(|m| super::query::next_link(&type_name, &params, &m)),
+        schema: format!("/schemas/{type_name}"),
+        type_name,
         total_count: page.total_count,
-        first: page.first,
-        next: page.next,
-        schema: page.schema,
     }))
 }
 

@@ -14,8 +14,8 @@ use crate::error::{AppError, AppResult, ErrorBody, bad_request};
 use crate::services::Catalog;
 use crate::services::blobs::{self, Download, ExternalLocation, LOCATION_CONTENT_TYPE};
 
-fn body(v: serde_json::Value) -> ArtifactBody {
-    match v {
+fn body(v: crate::services::view::ArtifactView) -> ArtifactBody {
+    match v.to_json() {
         serde_json::Value::Object(m) => ArtifactBody(m),
         _ => ArtifactBody(serde_json::Map::new()),
     }

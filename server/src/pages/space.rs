@@ -18,7 +18,9 @@ use crate::auth::Caller;
 use crate::entities::{artifact, membership, user};
 use crate::error::{AppError, AppResult};
 use crate::services::access::{self, ACTIVE, DRAFTED, PUBLIC};
+use crate::services::list::{ListQuery, SortOrder};
 use crate::services::listing::{self, ListingRequest, PENDING};
+use crate::services::view::ArtifactView;
 use crate::services::{accounts, artifacts, list, members};
 use crate::types::definition::{FieldDef, FieldKind};
 use crate::types::registry::ArtifactType;
@@ -175,16 +177,15 @@ pub(super) fn blob_info(label: String, b: &Value) -> BlobInfo {
     }
 }
 
-fn space_artifact(v: &Value, listing: Option<String>) -> SpaceArtifact {
-    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+fn space_artifact(a: &ArtifactView, listing: Option<String>) -> SpaceArtifact {
     SpaceArtifact {
-        id: s("id"),
-        type_name: s("type_name"),
-        name: s("name"),
-        version: s("version"),
-        status: s("status"),
-        visibility: s("visibility"),
-        updated_at: s("updated_at").get(..10).unwrap_or_default().to_owned(),
+        id: a.id.clone(),
+        type_name: a.type_name.clone(),
+        name: a.name.clone(),
+        version: a.version.clone(),
+        status: a.status.as_str().to_owned(),
+        visibility: a.visibility.as_str().to_owned(),
+        updated_at: a.updated_at.format("%Y-%m-%d").to_string(),
         listing,
     }
 }
@@ -260,26 +261,21 @@ impl PageData {
         for r in listing::list(&self.catalog, &caller, None, 1000).await? {
             latest.entry(r.artifact_id).or_insert(r.status);
         }
-        let page = |filters: Vec<(&str, String)>| {
-            let mut params: Vec<(String, String)> = filters
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
-            params.push(("sort".to_owned(), "updated_at:desc".to_owned()));
-            params.push(("limit".to_owned(), "500".to_owned()));
-            let caller = caller.clone();
-            async move { list::list(&self.catalog, &caller, crate::types::registry::ALL, &params).await }
-        };
-        let own = page(vec![("owner", format!("eq:{tenant}"))]).await?;
+        let own = list::list(
+            &self.catalog,
+            &caller,
+            &ListQuery::new(crate::types::registry::ALL)
+                .eq("owner", tenant.clone())
+                .sort("updated_at", SortOrder::Desc)
+                .limit(500),
+        )
+        .await?;
         let offers = crate::services::members::offers(&self.catalog, &caller, None).await?;
         Ok(Gate::Ok(Space {
             artifacts: own
                 .artifacts
                 .iter()
-                .map(|a| {
-                    let id = a.get("id").and_then(Value::as_str).unwrap_or("");
-                    space_artifact(a, latest.get(id).cloned())
-                })
+                .map(|a| space_artifact(a, latest.get(&a.id).cloned()))
                 .collect(),
             shared_with_us: offers
                 .into_iter()
@@ -336,7 +332,9 @@ impl PageData {
         if !(caller.is_admin() || caller.is_member_of(&m.owner)) {
             return Ok(Gate::Forbidden);
         }
-        let v = artifacts::get(&self.catalog, &caller, type_name, id).await?;
+        let v = artifacts::get(&self.catalog, &caller, type_name, id)
+            .await?
+            .to_json();
         let drafted = m.status == DRAFTED;
         let can_edit = access::can_write(&caller, &m);
         let mut fields = form_fields(self, &ty, Some(&v), drafted);

@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::access::{self, ACTIVE, DEACTIVATED, DRAFTED, PRIVATE, PUBLIC, SHARED};
+use super::view::ArtifactView;
 use super::{Catalog, properties};
 use crate::auth::{Caller, Scope};
 use crate::entities::{artifact, artifact_blob, artifact_member};
@@ -34,7 +35,8 @@ pub fn resolve_type(catalog: &Catalog, type_name: &str) -> AppResult<Arc<Artifac
         .ok_or_else(|| not_found(format!("artifact type '{type_name}' does not exist")))
 }
 
-fn check_type_name(catalog: &Catalog, type_name: &str) -> AppResult<()> {
+/// A type name that can be listed: a type, or `all`.
+pub fn check_list_type(catalog: &Catalog, type_name: &str) -> AppResult<()> {
     if type_name == ALL {
         Ok(())
     } else {
@@ -65,7 +67,7 @@ pub async fn find_visible(
     type_name: &str,
     id: &str,
 ) -> AppResult<(Arc<ArtifactType>, artifact::Model)> {
-    check_type_name(catalog, type_name)?;
+    check_list_type(catalog, type_name)?;
     if Uuid::parse_str(id).is_err() {
         return Err(missing(type_name, id));
     }
@@ -140,37 +142,14 @@ pub fn parse_properties(m: &artifact::Model) -> Map<String, Value> {
     serde_json::from_str(&m.properties).unwrap_or_default()
 }
 
-/// The API view of an artifact: base fields, then every field, blob and
-/// link of its type (null when unset).
-pub fn view(ty: &ArtifactType, m: &artifact::Model, blobs: &[artifact_blob::Model]) -> Value {
-    let mut out = Map::new();
-    out.insert("id".into(), json!(m.id));
-    out.insert("name".into(), json!(m.name));
-    out.insert("version".into(), json!(m.version));
-    out.insert("type_name".into(), json!(m.type_name));
-    out.insert("display_type_name".into(), json!(ty.def.display_name));
-    out.insert("type_version".into(), json!(m.type_version));
-    out.insert("owner".into(), json!(m.owner));
-    out.insert("created_by".into(), json!(m.created_by));
-    out.insert("visibility".into(), json!(m.visibility));
-    out.insert("status".into(), json!(m.status));
-    out.insert("description".into(), json!(m.description));
-    out.insert("created_at".into(), json!(timestamp(&m.created_at)));
-    out.insert("updated_at".into(), json!(timestamp(&m.updated_at)));
-    out.insert(
-        "activated_at".into(),
-        json!(m.activated_at.as_ref().map(timestamp)),
-    );
-    out.insert("downloads".into(), json!(m.downloads));
-    out.insert(
-        "rating".into(),
-        if m.rating_count > 0 {
-            json!(f64::from(m.rating_score) / 100.0)
-        } else {
-            Value::Null
-        },
-    );
-    out.insert("rating_count".into(), json!(m.rating_count));
+/// The view of an artifact: base fields, then every field, blob and link of
+/// its type (null when unset).
+pub fn view(
+    ty: &ArtifactType,
+    m: &artifact::Model,
+    blobs: &[artifact_blob::Model],
+) -> ArtifactView {
+    let mut out = ArtifactView::base(m, &ty.def.display_name);
     let props = parse_properties(m);
     // Unset lists and dicts read as empty, as Glare shows them (clients
     // append to `tags` without checking for null).
@@ -180,10 +159,11 @@ pub fn view(ty: &ArtifactType, m: &artifact::Model, blobs: &[artifact_blob::Mode
             crate::types::FieldKind::Dict => json!({}),
             _ => Value::Null,
         };
-        out.insert(name.clone(), props.get(name).cloned().unwrap_or(unset));
+        out.fields
+            .insert(name.clone(), props.get(name).cloned().unwrap_or(unset));
     }
     for name in ty.links.keys() {
-        out.insert(
+        out.fields.insert(
             name.clone(),
             props.get(name).cloned().unwrap_or(Value::Null),
         );
@@ -200,9 +180,9 @@ pub fn view(ty: &ArtifactType, m: &artifact::Model, blobs: &[artifact_blob::Mode
                 .next()
                 .unwrap_or(Value::Null)
         };
-        out.insert(name.clone(), value);
+        out.fields.insert(name.clone(), value);
     }
-    Value::Object(out)
+    out
 }
 
 pub async fn get(
@@ -210,7 +190,7 @@ pub async fn get(
     caller: &Caller,
     type_name: &str,
     id: &str,
-) -> AppResult<Value> {
+) -> AppResult<ArtifactView> {
     let (ty, m) = find_visible(catalog, caller, type_name, id).await?;
     let blobs = blobs_of(catalog, std::slice::from_ref(&m.id)).await?;
     Ok(view(
@@ -409,7 +389,7 @@ pub async fn create(
     caller: &Caller,
     type_name: &str,
     body: Value,
-) -> AppResult<Value> {
+) -> AppResult<ArtifactView> {
     crate::db::retry(|| create_once(catalog, caller, type_name, body.clone())).await
 }
 
@@ -418,7 +398,7 @@ async fn create_once(
     caller: &Caller,
     type_name: &str,
     body: Value,
-) -> AppResult<Value> {
+) -> AppResult<ArtifactView> {
     let ty = if type_name == ALL {
         return Err(forbidden(
             "artifacts cannot be created through the 'all' view; use their type",
@@ -632,7 +612,7 @@ pub async fn update(
     type_name: &str,
     id: &str,
     patch: &json_patch::Patch,
-) -> AppResult<Value> {
+) -> AppResult<ArtifactView> {
     crate::db::retry(|| update_once(catalog, caller, type_name, id, patch)).await
 }
 
@@ -642,7 +622,7 @@ async fn update_once(
     type_name: &str,
     id: &str,
     patch: &json_patch::Patch,
-) -> AppResult<Value> {
+) -> AppResult<ArtifactView> {
     refuse_all(type_name)?;
     if patch.0.len() > MAX_PATCH_OPS {
         return Err(bad_request(format!(
@@ -655,7 +635,7 @@ async fn update_once(
         .await?
         .remove(&m.id)
         .unwrap_or_default();
-    let Patched { old, new, changed } = apply_patch(view(&ty, &m, &blobs), patch)?;
+    let Patched { old, new, changed } = apply_patch(view(&ty, &m, &blobs).to_json(), patch)?;
     for key in &changed {
         if let Some(at) = new.get(key).and_then(crate::types::validate::find_nul) {
             return Err(bad_request(format!("'{key}{at}' contains a NUL character")));
@@ -665,7 +645,7 @@ async fn update_once(
         if !access::can_write(caller, &m) {
             return Err(forbidden("you may not change this artifact"));
         }
-        return Ok(Value::Object(old));
+        return Ok(view(&ty, &m, &blobs));
     }
     let get = |k: &str| new.get(k).cloned().unwrap_or(Value::Null);
 

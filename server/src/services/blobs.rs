@@ -70,7 +70,6 @@ use sea_orm::{
     FromQueryResult, IntoActiveModel, QueryFilter, QuerySelect, Set, SqlErr,
 };
 use serde::Deserialize;
-use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
@@ -80,6 +79,7 @@ use uuid::Uuid;
 use super::Catalog;
 use super::access::{self, ACTIVE, DEACTIVATED, DRAFTED};
 use super::artifacts::{self, find_visible};
+use super::view::ArtifactView;
 use crate::auth::{Caller, Scope};
 use crate::entities::{artifact, artifact_blob};
 use crate::error::{AppError, AppResult, bad_request, conflict, forbidden, not_found};
@@ -547,7 +547,7 @@ pub async fn upload<S, E>(
     content_type: Option<&str>,
     content_length: Option<u64>,
     body: S,
-) -> AppResult<Value>
+) -> AppResult<ArtifactView>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -784,7 +784,7 @@ pub async fn set_location(
     field: &str,
     key: Option<&str>,
     location: ExternalLocation,
-) -> AppResult<Value> {
+) -> AppResult<ArtifactView> {
     let (ty, m) = writable(catalog, caller, type_name, id).await?;
     let s = slot(&ty, field, key)?;
     if !(location.url.starts_with("http://") || location.url.starts_with("https://"))
@@ -829,7 +829,7 @@ pub async fn remove_location(
     id: &str,
     field: &str,
     key: Option<&str>,
-) -> AppResult<Value> {
+) -> AppResult<ArtifactView> {
     let (ty, m) = writable(catalog, caller, type_name, id).await?;
     let s = slot(&ty, field, key)?;
     let row = find_row(catalog, &m.id, &s).await?;

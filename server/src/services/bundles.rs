@@ -113,22 +113,21 @@ pub async fn find_for_export(
         Some((n, r)) => (n, r),
         None => (rest, "*"),
     };
-    let mut params = vec![
-        ("name".to_owned(), format!("eq:{name}")),
-        ("sort".to_owned(), "version:desc".to_owned()),
-        ("limit".to_owned(), "1".to_owned()),
-    ];
+    let mut q = list::ListQuery::new(type_name)
+        .eq("name", name)
+        .sort("version", list::SortOrder::Desc)
+        .limit(1);
     if req != "*" {
-        params.push(("version".to_owned(), format!("spec:{req}")));
+        q = q.filter(list::Filter::VersionSpec(req.to_owned()));
     }
-    let page = list::list(catalog, caller, type_name, &params).await?;
+    let page = list::list(catalog, caller, &q).await?;
     let id = page
         .artifacts
-        .first()
-        .and_then(|a| a.get("id"))
-        .and_then(Value::as_str)
+        .into_iter()
+        .next()
+        .map(|a| a.id)
         .ok_or_else(|| not_found(format!("no {type_name} named '{name}' matches '{req}'")))?;
-    Ok((type_name.to_owned(), id.to_owned()))
+    Ok((type_name.to_owned(), id))
 }
 
 /// Writes the bundle of an artifact to `out`.

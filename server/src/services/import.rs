@@ -12,6 +12,7 @@ use serde_norway::Value as Yaml;
 
 use super::access::{ACTIVE, DEACTIVATED, PUBLIC};
 use super::blobs::{self, ExternalLocation};
+use super::view::ArtifactView;
 use super::{Catalog, artifacts, murano};
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
@@ -321,7 +322,7 @@ async fn patch(
     type_name: &str,
     id: &str,
     ops: Value,
-) -> AppResult<Value> {
+) -> AppResult<ArtifactView> {
     let patch: json_patch::Patch =
         serde_json::from_value(ops).map_err(|e| AppError::Internal(e.into()))?;
     artifacts::update(catalog, caller, type_name, id, &patch).await
@@ -330,7 +331,7 @@ async fn patch(
 /// Creates one artifact completely (blobs, active, public) or not at all.
 async fn create_planned(catalog: &Catalog, caller: &Caller, p: &Planned) -> AppResult<String> {
     let created = artifacts::create(catalog, caller, p.type_name, p.body.clone()).await?;
-    let id = created["id"].as_str().unwrap_or_default().to_owned();
+    let id = created.id.clone();
     let result = async {
         for (field, location) in &p.blobs {
             let loc = ExternalLocation {
@@ -496,7 +497,7 @@ pub async fn import_app_catalog(
             .collect();
         let current = artifacts::get(catalog, &caller, type_name, &id)
             .await
-            .map(|v| v["depends"].clone());
+            .map(|v| v.field("depends").cloned().unwrap_or_default());
         if current.as_ref().ok() == Some(&Value::Array(links.clone())) {
             continue;
         }
@@ -671,7 +672,7 @@ async fn import_one_package(
     let created = artifacts::create(catalog, caller, "murano_packages", Value::Object(body))
         .await
         .map_err(|e| message(&e))?;
-    let id = created["id"].as_str().unwrap_or_default().to_owned();
+    let id = created.id.clone();
     let result = async {
         let size = tokio::fs::metadata(&archive)
             .await

@@ -12,6 +12,7 @@ use super::WebForm;
 use super::session::{self as sess, SessionUser};
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult, bad_request, forbidden, not_found};
+use crate::services::view::ArtifactView;
 use crate::services::{accounts, artifacts, blobs, community, listing, members};
 use crate::state::AppState;
 use crate::types::definition::{FieldDef, FieldKind};
@@ -429,11 +430,7 @@ pub async fn create(
         }
         let created =
             artifacts::create(&state.catalog, &caller, &type_name, Value::Object(body)).await?;
-        let id = created
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+        let id = created.id;
         Ok((
             manage_href(&type_name, &id),
             "Created as a draft. Upload its files, then activate it.".to_owned(),
@@ -454,7 +451,7 @@ async fn set_field(
     id: &str,
     path: &str,
     value: &str,
-) -> AppResult<Value> {
+) -> AppResult<ArtifactView> {
     let p = patch(vec![json!({"op": "replace", "path": path, "value": value})])?;
     artifacts::update(&state.catalog, caller, type_name, id, &p).await
 }
@@ -469,7 +466,9 @@ async fn save(
     form: &Pairs,
 ) -> AppResult<()> {
     let ty = artifacts::resolve_type(&state.catalog, type_name)?;
-    let current = artifacts::get(&state.catalog, caller, type_name, id).await?;
+    let current = artifacts::get(&state.catalog, caller, type_name, id)
+        .await?
+        .to_json();
     let mut ops = Vec::new();
     for (k, raw) in form.iter().filter(|(k, _)| !is_form_control(k)) {
         let new = input_value(&ty, k, raw)?;
@@ -629,7 +628,7 @@ pub async fn upload(
                     )
                     .await?;
                     let size = stored
-                        .get(blob.as_str())
+                        .field(blob.as_str())
                         .and_then(|b| {
                             b.get("size")
                                 .or_else(|| key.and_then(|k| b.get(k)?.get("size")))

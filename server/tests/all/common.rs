@@ -87,6 +87,7 @@ impl TestApp {
             store,
             limits,
             counter: Default::default(),
+            lists: Default::default(),
         };
         let leptos_options = LeptosOptions::builder()
             .output_name("appcat")
