@@ -255,15 +255,31 @@ impl TestApp {
         name: &str,
         version: &str,
     ) -> String {
-        let id = self
-            .create(type_name, token, json!({"name": name, "version": version}))
-            .await;
+        self.active_from(
+            token,
+            (type_name, field),
+            ("application/x-yaml", data),
+            json!({"name": name, "version": version}),
+        )
+        .await
+    }
+
+    /// An artifact of `type_name` created from `body`, with one blob of
+    /// `content_type` in `field`, activated.
+    pub async fn active_from(
+        &self,
+        token: &str,
+        (type_name, field): (&str, &str),
+        (content_type, data): (&str, &[u8]),
+        body: Value,
+    ) -> String {
+        let id = self.create(type_name, token, body).await;
         let uri = format!("/api/v1/artifacts/{type_name}/{id}");
         let (s, v) = self
             .put_blob(
                 &format!("{uri}/{field}"),
                 Some(token),
-                "application/x-yaml",
+                content_type,
                 data.to_vec(),
             )
             .await;

@@ -14,6 +14,7 @@ mod openapi;
 mod pages;
 mod schema_rules;
 mod security;
+mod shapes;
 mod shared_data;
 mod type_versions;
 mod web;
