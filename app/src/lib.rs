@@ -2,11 +2,11 @@
 //! the server functions that fetch them. Rendered on the server (feature
 //! `ssr`) and hydrated in the browser (feature `hydrate`).
 
-pub mod community;
 pub mod models;
-pub mod pages;
+pub mod routes;
 pub mod server_fns;
-pub mod space;
+pub mod ui;
+pub mod urls;
 
 #[cfg(feature = "hydrate")]
 pub mod upload;
@@ -14,4 +14,4 @@ pub mod upload;
 #[cfg(feature = "ssr")]
 pub mod data;
 
-pub use pages::{App, shell};
+pub use routes::{App, shell};

@@ -10,6 +10,7 @@ pub mod blobs;
 pub mod bundles;
 pub mod community;
 pub mod deps;
+pub mod generate;
 pub mod import;
 pub mod list;
 pub mod listing;

@@ -20,6 +20,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::error::AppError;
 use crate::state::{AppState, Web};
+use forms::{account, admin, artifacts, community, shares, tokens, uploads};
 use store::DbStore;
 
 /// `axum::Form` whose rejections use the API's error shape.
@@ -43,26 +44,29 @@ pub fn session_layer(db: sea_orm::DatabaseConnection, web: &Web) -> SessionManag
 /// The form endpoints that answer quickly (under the page time limit).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/login", post(forms::login))
-        .route("/register", post(forms::register))
-        .route("/logout", post(forms::logout))
-        .route("/auth/oidc/login", get(forms::oidc_login))
-        .route("/auth/oidc/callback", get(forms::oidc_callback))
-        .route("/space/tenant", post(forms::switch_tenant))
-        .route("/space/new/{type_name}", post(forms::create))
-        .route("/space/a/{type_name}/{id}", post(forms::manage))
-        .route("/space/shares/{type_name}/{id}", post(forms::answer_share))
-        .route("/space/tokens", post(forms::create_token))
-        .route("/space/tokens/{id}/revoke", post(forms::revoke_token))
-        .route("/admin/requests/{id}", post(forms::decide))
-        .route("/admin/users/{id}", post(forms::admin_user))
-        .route("/admin/tenants", post(forms::admin_tenant))
-        .route("/admin/memberships", post(forms::admin_membership))
-        .route("/community/{type_name}/{id}/rate", post(forms::rate))
-        .route("/community/{type_name}/{id}/review", post(forms::review))
+        .route("/login", post(account::login))
+        .route("/register", post(account::register))
+        .route("/logout", post(account::logout))
+        .route("/auth/oidc/login", get(account::oidc_login))
+        .route("/auth/oidc/callback", get(account::oidc_callback))
+        .route("/space/tenant", post(account::switch_tenant))
+        .route("/space/new/{type_name}", post(artifacts::create))
+        .route("/space/a/{type_name}/{id}", post(artifacts::manage))
+        .route("/space/shares/{type_name}/{id}", post(shares::answer_share))
+        .route("/space/tokens", post(tokens::create_token))
+        .route("/space/tokens/{id}/revoke", post(tokens::revoke_token))
+        .route("/admin/requests/{id}", post(admin::decide))
+        .route("/admin/users/{id}", post(admin::admin_user))
+        .route("/admin/tenants", post(admin::admin_tenant))
+        .route("/admin/memberships", post(admin::admin_membership))
+        .route("/community/{type_name}/{id}/rate", post(community::rate))
+        .route(
+            "/community/{type_name}/{id}/review",
+            post(community::review),
+        )
         .route(
             "/community/{type_name}/{id}/review/{review_id}",
-            post(forms::review_action),
+            post(community::review_action),
         )
 }
 
@@ -70,7 +74,10 @@ pub fn routes() -> Router<AppState> {
 /// size by the blob field's limit (as the API's PUT).
 pub fn upload_routes() -> Router<AppState> {
     Router::new()
-        .route("/space/a/{type_name}/{id}/blob/{blob}", post(forms::upload))
+        .route(
+            "/space/a/{type_name}/{id}/blob/{blob}",
+            post(uploads::upload),
+        )
         .layer(DefaultBodyLimit::disable())
 }
 

@@ -372,9 +372,9 @@ impl PageData {
         let member = caller.is_member_of(&m.owner);
         let detail_href = format!(
             "/apps/{}/{}?version={}",
-            app::pages::encode(type_name),
-            app::pages::encode(&m.name),
-            app::pages::encode(&m.version)
+            app::urls::encode(type_name),
+            app::urls::encode(&m.name),
+            app::urls::encode(&m.version)
         );
         Ok(Gate::Ok(ManagedArtifact {
             id: m.id.clone(),

@@ -10,6 +10,7 @@ mod common;
 mod community;
 mod filters;
 mod imports;
+mod list_engine;
 mod openapi;
 mod pages;
 mod schema_rules;

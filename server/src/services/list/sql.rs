@@ -127,7 +127,7 @@ fn text_condition(backend: DbBackend, t: &Alias, words: &[String]) -> SimpleExpr
     let t = quoted(t);
     match backend {
         DbBackend::Postgres => Expr::cust_with_values(
-            format!("{t}.\"search_tsv\" @@ to_tsquery('simple', ?)"),
+            format!("{t}.\"search_tsv\" @@ to_tsquery('simple', $1)"),
             [tsquery(words)],
         ),
         _ => Expr::cust_with_values(
@@ -148,7 +148,7 @@ fn relevance(backend: DbBackend, t: &Alias, words: &[String]) -> SimpleExpr {
     let t = quoted(t);
     match backend {
         DbBackend::Postgres => Expr::cust_with_values(
-            format!("ts_rank({t}.\"search_tsv\", to_tsquery('simple', ?))"),
+            format!("ts_rank({t}.\"search_tsv\", to_tsquery('simple', $1))"),
             [tsquery(words)],
         ),
         // bm25 is lower for better matches; name and display name weigh

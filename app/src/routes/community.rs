@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 use crate::models::{Community, DayStat, ReviewInfo};
-use crate::pages::encode;
-use crate::space::Csrf;
+use crate::ui::Csrf;
+use crate::urls::encode;
 
 /// "4.3 ★ (12)" or "no ratings yet".
 pub fn rating_text(rating: Option<f64>, count: u64) -> String {
@@ -135,7 +135,7 @@ fn review_item(
                             <input type="hidden" name="next" value=next.clone() />
                             <input type="hidden" name="action" value="edit" />
                             <label for=edit_id.clone()>"Your review (Markdown)"</label>
-                            <textarea id=edit_id.clone() name="body" rows="4" required maxlength="5000">{crate::pages::textarea_text(r.body.clone())}</textarea>
+                            <textarea id=edit_id.clone() name="body" rows="4" required maxlength="5000">{crate::ui::textarea_text(r.body.clone())}</textarea>
                             <button type="submit">"Save"</button>
                         </form>
                     </details>
