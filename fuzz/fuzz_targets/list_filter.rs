@@ -1,6 +1,7 @@
-//! The Glare list query of `GET /artifacts/{type}?...`
-//! (`appcat::services::list::parse_query`: type, limit, marker, sort and
-//! every filter, as `list` reads them, turned into SQL without a database).
+//! The Glare list query of `GET /artifacts/{type}?...`: read into a typed
+//! `ListQuery` (`appcat::api::query::parse`: limit, marker, sort and every
+//! filter) and checked against the types and turned into SQL without a
+//! database (`appcat::services::list::sql_text`), as the API does.
 //!
 //! Input: first line the type name (a built-in type, `all` or anything),
 //! the rest a query string, split into pairs as the API does.
@@ -17,7 +18,8 @@
 use std::sync::LazyLock;
 
 use appcat::auth::Caller;
-use appcat::services::list::{parse_query, split_quoted};
+use appcat::api::query::{parse, split_quoted};
+use appcat::services::list::sql_text;
 use appcat::types::TypeRegistry;
 use libfuzzer_sys::fuzz_target;
 
@@ -46,12 +48,17 @@ fuzz_target!(|data: &str| {
     for (_, v) in &pairs {
         check_split(v);
     }
-    let anonymous = parse_query(&TYPES, &Caller::Anonymous, type_name, &pairs);
-    let admin = parse_query(&TYPES, &Caller::system("fuzz"), type_name, &pairs);
+    let sql = |caller: &Caller| {
+        if type_name != "all" && TYPES.get(type_name).is_none() {
+            return Err(appcat::error::not_found(format!("artifact type '{type_name}' does not exist")));
+        }
+        parse(type_name, &pairs).and_then(|q| sql_text(&TYPES, caller, &q))
+    };
+    let anonymous = sql(&Caller::Anonymous);
+    let admin = sql(&Caller::system("fuzz"));
     match (&anonymous, &admin) {
         (Ok(a), Ok(_)) => {
-            let again = parse_query(&TYPES, &Caller::Anonymous, type_name, &pairs)
-                .expect("the same query parses again");
+            let again = sql(&Caller::Anonymous).expect("the same query parses again");
             assert_eq!(a, &again, "parsing is deterministic");
             assert!(a.starts_with("SELECT "));
         }

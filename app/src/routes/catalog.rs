@@ -270,7 +270,7 @@ fn Listing(listing: TypeListing, query: ListingQuery) -> impl IntoView {
                 </select>
                 <label for="sort">"Sort by"</label>
                 <select id="sort" name="sort">
-                    {[("newest", "Newest"), ("updated", "Recently updated"), ("name", "Name"), ("rating", "Best rated"), ("downloads", "Most downloaded")]
+                    {[("newest", "Newest"), ("relevance", "Best match"), ("updated", "Recently updated"), ("name", "Name"), ("rating", "Best rated"), ("downloads", "Most downloaded")]
                         .into_iter()
                         .map(|(value, text)| {
                             let selected = query.sort.as_deref().unwrap_or("newest") == value;

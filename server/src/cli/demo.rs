@@ -59,6 +59,9 @@ pub(super) async fn demo(catalog: &Catalog, data: &std::path::Path) -> anyhow::R
     demo_community(catalog)
         .await
         .map_err(|e| anyhow::anyhow!("demo reviews: {e}"))?;
+    crate::services::list::analyze(catalog)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
 

@@ -98,6 +98,10 @@ pub(super) async fn run(catalog: &Catalog, command: ImportCommand) -> anyhow::Re
             );
         }
     }
+    // Plan the new rows with real statistics from the first request on.
+    crate::services::list::analyze(catalog)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
 
