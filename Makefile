@@ -21,7 +21,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 NPM_CACHE := $(HOME)/.cache/appcat-npm
 
 .PHONY: run serve build site tools tool-wasm tool-bindgen tool-e2e test test-sqlite test-postgres \
-        test-e2e test-glareclient screenshots lint bench tool-oha clean \
+        test-e2e test-glareclient screenshots lint bench bench-scale tool-oha tool-nginx clean \
         fuzz fuzz-ci fuzz-run tool-fuzz
 
 ## Tools ---------------------------------------------------------------------
@@ -163,15 +163,33 @@ fuzz-run:
 ## Benchmarks ----------------------------------------------------------------
 
 # Criterion (in-process API) and the real server under load (release build):
-# a 1 GiB blob upload/download with peak RSS, and list/get with oha.
+# a 1 GiB blob upload/download with peak RSS, and list/get with oha; then the
+# scale run below.
 bench: tool-oha
 	cargo bench -p server --bench catalog
 	cargo build -p server --release
 	mkdir -p target/bench
-	APPCAT_BIN=target/release/appcat server/benches/blob_transfer.sh | tee target/bench/report.md
+	APPCAT_BIN=$(RELEASE_BIN) server/benches/blob_transfer.sh | tee target/bench/report.md
+	$(MAKE) --no-print-directory bench-scale
+
+# List and search at 10 k, 100 k and 1 M artifacts (`appcat generate`) on
+# SQLite and on PostgreSQL ($(PG_URL), a fresh database per run), Glare 5.0.1
+# on the same 10 k data (cached virtualenv target/bench/venv-glare) and an
+# nginx static-file floor; Markdown report in target/bench/scale.md. Sizes
+# and durations are variables (SCALE_SIZES, SCALE_DBS, ...: see the head of
+# server/benches/scale/run.sh and docs/BENCHMARKS.md). Long: not a test.
+RELEASE_BIN = $(or $(CARGO_TARGET_DIR),target)/release/appcat
+bench-scale: tool-oha tool-nginx
+	cargo build -p server --release
+	mkdir -p target/bench
+	APPCAT_BIN=$(RELEASE_BIN) SCALE_PG_URL=$(patsubst %/postgres,%,$(PG_URL)) server/benches/scale/run.sh
 
 tool-oha:
 	@command -v oha >/dev/null || cargo install oha --locked
+
+tool-nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
 
 clean:
 	cargo clean
