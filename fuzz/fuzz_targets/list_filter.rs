@@ -16,7 +16,7 @@
 
 use std::sync::LazyLock;
 
-use appcat::auth::Caller;
+use appcat::caller::Caller;
 use appcat::services::list::{parse_query, split_quoted};
 use appcat::types::TypeRegistry;
 use libfuzzer_sys::fuzz_target;

@@ -14,7 +14,7 @@ use app::models::{
 };
 use serde_json::Value;
 
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::AppError;
 use crate::services::list::{FacetOf, Filter, ListQuery, SortOrder};
 use crate::services::{Catalog, deps, list};
@@ -301,7 +301,7 @@ impl CatalogData for PageData {
         if let Some(d) = &mut detail {
             // A view is a page render (GET) or the server function a
             // hydrated page calls (POST); never a HEAD.
-            let client = crate::api::Client::from_parts(req);
+            let client = crate::http::Client::from_parts(req);
             if client.method != axum::http::Method::HEAD {
                 self.catalog.counter.hit(
                     crate::services::stats::Kind::View,

@@ -1,5 +1,5 @@
 //! The service layer: plain async functions over a [`Catalog`] and a
-//! [`Caller`](crate::auth::Caller), returning domain values or
+//! [`Caller`](crate::caller::Caller), returning domain values or
 //! [`AppError`](crate::error::AppError). No HTTP types: the REST handlers in
 //! `api/` and the page data in `pages.rs` both call these.
 

@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 use serde_json::Value;
 
 use super::PageData;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::entities::{artifact, membership, user};
 use crate::error::{AppError, AppResult};
 use crate::services::access::{self, ACTIVE, DRAFTED, PUBLIC};

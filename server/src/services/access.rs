@@ -18,7 +18,7 @@
 
 use sea_orm::sea_query::{Alias, Condition, Expr, Query};
 
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::entities::{artifact, artifact_member};
 
 pub const DRAFTED: &str = "drafted";

@@ -1,15 +1,17 @@
-//! Tenants, users, memberships and API tokens (administered from the CLI).
+//! Tenants, users, memberships and API tokens (administered from the CLI),
+//! and resolving a token to the caller it stands for.
 
 use chrono::{Duration, Utc};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::auth::{Role, hash_token, parse_scopes};
+use crate::caller::{Caller, Principal, Role, parse_scopes};
 use crate::entities::{api_token, membership, tenant, user};
-use crate::error::{AppResult, bad_request, conflict, not_found};
+use crate::error::{AppError, AppResult, bad_request, conflict, not_found};
 
 fn valid_slug(s: &str) -> bool {
     let mut chars = s.chars();
@@ -122,6 +124,59 @@ pub async fn set_membership(
         }
     }
     Ok(())
+}
+
+/// Tokens are kept as their SHA-256 (see docs/ARCHITECTURE.md, "Decisions").
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Resolves an API token to the caller it stands for: its user in its
+/// tenant, with its scopes. Unknown, expired or orphaned tokens (the user
+/// left the tenant) are 401.
+pub async fn authenticate_token(db: &DatabaseConnection, token: &str) -> AppResult<Caller> {
+    let invalid = || AppError::Unauthorized("the token is invalid, revoked or expired".to_owned());
+    let row = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash_token(token.trim())))
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    let now = Utc::now();
+    if row.expires_at.is_some_and(|t| t <= now) {
+        return Err(invalid());
+    }
+    let user = user::Entity::find_by_id(row.user_id.clone())
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    let role = membership::Entity::find_by_id((user.id.clone(), row.tenant_id.clone()))
+        .one(db)
+        .await?
+        .and_then(|m| Role::parse(&m.role));
+    if role.is_none() && !user.is_admin {
+        // The user left the tenant the token was made for.
+        return Err(invalid());
+    }
+    let scopes = parse_scopes(&row.scopes).map_err(|_| invalid())?;
+    // Recording the last use is best-effort and at most once a minute.
+    if row
+        .last_used_at
+        .is_none_or(|t| now - t > chrono::Duration::minutes(1))
+    {
+        let mut active: api_token::ActiveModel = row.clone().into();
+        active.last_used_at = Set(Some(now));
+        if let Err(e) = active.update(db).await {
+            tracing::warn!(error = %e, "could not record token use");
+        }
+    }
+    Ok(Caller::User(Principal {
+        user_id: user.id,
+        username: user.username,
+        tenant: row.tenant_id,
+        role,
+        is_admin: user.is_admin,
+        scopes,
+    }))
 }
 
 /// A new token; the secret is returned once and only its hash is kept.

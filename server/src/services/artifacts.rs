@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::access::{self, ACTIVE, DEACTIVATED, DRAFTED, PRIVATE, PUBLIC, SHARED};
 use super::view::ArtifactView;
 use super::{Catalog, properties};
-use crate::auth::{Caller, Scope};
+use crate::caller::{Caller, Scope};
 use crate::entities::{artifact, artifact_blob, artifact_member};
 use crate::error::{AppError, AppResult, bad_request, conflict, forbidden, not_found};
 use crate::types::definition::BASE_FIELDS;

@@ -80,7 +80,7 @@ use super::Catalog;
 use super::access::{self, ACTIVE, DEACTIVATED, DRAFTED};
 use super::artifacts::{self, find_visible};
 use super::view::ArtifactView;
-use crate::auth::{Caller, Scope};
+use crate::caller::{Caller, Scope};
 use crate::entities::{artifact, artifact_blob};
 use crate::error::{AppError, AppResult, bad_request, conflict, forbidden, not_found};
 use crate::types::BlobDef;

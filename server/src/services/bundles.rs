@@ -25,7 +25,7 @@ use super::access::{ACTIVE, PRIVATE};
 use super::artifacts::{blobs_of, find_by_name, find_visible, parse_properties};
 use super::deps::{self, parse_exact};
 use super::{Catalog, list, properties};
-use crate::auth::{Caller, Scope};
+use crate::caller::{Caller, Scope};
 use crate::entities::{artifact, artifact_blob};
 use crate::error::{AppError, AppResult, bad_request, forbidden, not_found};
 use crate::types::validate::validate_value;

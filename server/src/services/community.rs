@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::Catalog;
 use super::access::ACTIVE;
 use super::artifacts::{find_visible, refuse_all, timestamp};
-use crate::auth::{Caller, Principal, Scope};
+use crate::caller::{Caller, Principal, Scope};
 use crate::entities::{artifact, moderation_log, rating, review, review_report};
 use crate::error::{AppError, AppResult, bad_request, conflict, forbidden, not_found};
 

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::Catalog;
 use super::access::{ACTIVE, PUBLIC};
 use super::artifacts::{find_visible, refuse_all, timestamp};
-use crate::auth::{Caller, Scope};
+use crate::caller::{Caller, Scope};
 use crate::entities::{artifact, listing_request};
 use crate::error::{AppResult, bad_request, conflict, forbidden, not_found};
 

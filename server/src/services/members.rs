@@ -22,7 +22,7 @@ use serde::Serialize;
 use super::Catalog;
 use super::access::{self, PRIVATE, SHARED};
 use super::artifacts::{find_visible, refuse_all};
-use crate::auth::{Caller, Scope};
+use crate::caller::{Caller, Scope};
 use crate::entities::{artifact, artifact_member, tenant};
 use crate::error::{AppResult, bad_request, forbidden, not_found};
 

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 use super::{Pairs, finish, get, signed_in};
-use crate::auth::Role;
+use crate::caller::Role;
 use crate::error::{bad_request, forbidden};
 use crate::services::{accounts, listing};
 use crate::state::AppState;
