@@ -14,6 +14,7 @@ pub mod generate;
 pub mod import;
 pub mod list;
 pub mod listing;
+pub mod markdown;
 pub mod members;
 pub mod murano;
 pub mod properties;

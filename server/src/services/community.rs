@@ -96,7 +96,7 @@ pub struct ModerationEntry {
 }
 
 fn render(body: &str) -> String {
-    crate::pages::render_markdown(body)
+    super::markdown::render_markdown(body)
 }
 
 /// The user behind a caller who writes: a person (not the system), with
