@@ -92,7 +92,7 @@ pub fn rows(names: u64, seed: u64) -> impl Iterator<Item = Row> {
             name: format!("app-{i:06}"),
             version: format!("1.{v}.0"),
             owner: TENANTS[(i % 3) as usize],
-            public: i % 2 == 0,
+            public: i.is_multiple_of(2),
             tags,
             description: format!("Heat template {i} version {v}: deploys a sample stack{needle}"),
             created_at: start.unwrap_or_default() + Duration::seconds(n as i64),
