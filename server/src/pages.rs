@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::caller::Caller;
 use crate::error::AppError;
+use crate::services::access::{self, Action, Subject};
 use crate::services::list::{FacetOf, Filter, ListQuery, SortOrder};
 use crate::services::{Catalog, deps, list, markdown};
 use crate::types::FilterOp;
@@ -294,27 +295,29 @@ impl CatalogData for PageData {
         reviews_page: Option<u64>,
     ) -> Result<Option<ArtifactDetail>, DataError> {
         let caller = self.caller(req).await.map_err(log)?;
-        let mut detail = self
+        let found = self
             .detail(&caller, type_name, name, version)
             .await
             .map_err(log)?;
-        if let Some(d) = &mut detail {
-            // A view is a page render (GET) or the server function a
-            // hydrated page calls (POST); never a HEAD.
-            let client = crate::http::Client::from_parts(req);
-            if client.method != axum::http::Method::HEAD {
-                self.catalog.counter.hit(
-                    crate::services::stats::Kind::View,
-                    &d.id,
-                    &client.key(&caller),
-                );
-            }
-            d.community = self
-                .community(&caller, d, reviews_page.unwrap_or(1))
-                .await
-                .map_err(log)?;
+        let Some((mut d, visibility)) = found else {
+            return Ok(None);
+        };
+        // A view is a page render (GET) or the server function a hydrated
+        // page calls (POST); never a HEAD.
+        let client = crate::http::Client::from_parts(req);
+        if client.method != axum::http::Method::HEAD {
+            self.catalog.counter.hit(
+                crate::services::stats::Kind::View,
+                &d.id,
+                &client.key(&caller),
+            );
         }
-        Ok(detail)
+        let subject = Subject::new(&d.owner, &d.status, visibility);
+        d.community = self
+            .community(&caller, &d, subject, reviews_page.unwrap_or(1))
+            .await
+            .map_err(log)?;
+        Ok(Some(d))
     }
 
     async fn session_info(&self, req: &Request) -> Result<SessionInfo, DataError> {
@@ -431,7 +434,7 @@ impl PageData {
         type_name: &str,
         name: &str,
         version: Option<String>,
-    ) -> Result<Option<ArtifactDetail>, AppError> {
+    ) -> Result<Option<(ArtifactDetail, &'static str)>, AppError> {
         let Some(ty) = self.catalog.types.get(type_name) else {
             return Ok(None);
         };
@@ -466,6 +469,7 @@ impl PageData {
         let id = found.id.clone();
         let owner = found.owner.clone();
         let current = found.version.clone();
+        let visibility = found.visibility.as_str();
         let v = found.to_json();
         let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
 
@@ -564,7 +568,7 @@ impl PageData {
             })
             .collect();
         let card = card(&v);
-        Ok(Some(ArtifactDetail {
+        let detail = ArtifactDetail {
             id: id.clone(),
             type_name: type_name.to_owned(),
             type_display_name: ty.def.display_name.clone(),
@@ -606,7 +610,8 @@ impl PageData {
             dependents,
             api_url: format!("/api/v1/artifacts/{type_name}/{id}"),
             community: Default::default(),
-        }))
+        };
+        Ok(Some((detail, visibility)))
     }
 }
 
@@ -634,6 +639,7 @@ impl PageData {
         &self,
         caller: &Caller,
         d: &ArtifactDetail,
+        subject: Subject<'_>,
         page: u64,
     ) -> Result<app::models::Community, AppError> {
         use crate::services::{community, stats};
@@ -650,8 +656,8 @@ impl PageData {
             page: reviews.page,
             pages: reviews.pages,
             signed_in,
-            can_review: signed_in && d.status == "active",
-            can_reply: caller.is_member_of(&d.owner),
+            can_review: access::allowed(caller, Action::Review, subject),
+            can_reply: access::allowed(caller, Action::Reply, subject),
             can_moderate: reviews.can_moderate,
             downloads_total: st.downloads_total,
             views_total: st.views_total,

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod admin;
 pub mod artifacts;
 pub mod blobs;
 pub mod bundles;

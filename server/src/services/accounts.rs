@@ -9,9 +9,10 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::access;
 use crate::caller::{Caller, Principal, Role, parse_scopes};
 use crate::entities::{api_token, membership, tenant, user};
-use crate::error::{AppError, AppResult, bad_request, conflict, not_found};
+use crate::error::{AppError, AppResult, bad_request, conflict, forbidden, not_found};
 
 fn valid_slug(s: &str) -> bool {
     let mut chars = s.chars();
@@ -153,7 +154,7 @@ pub async fn authenticate_token(db: &DatabaseConnection, token: &str) -> AppResu
         .one(db)
         .await?
         .and_then(|m| Role::parse(&m.role));
-    if role.is_none() && !user.is_admin {
+    if !access::can_hold_token(user.is_admin, role.is_some()) {
         // The user left the tenant the token was made for.
         return Err(invalid());
     }
@@ -198,7 +199,7 @@ pub async fn create_token(
     let member = membership::Entity::find_by_id((u.id.clone(), tenant_id.to_owned()))
         .one(db)
         .await?;
-    if member.is_none() && !u.is_admin {
+    if !access::can_hold_token(u.is_admin, member.is_some()) {
         return Err(bad_request(format!(
             "user '{username}' is not a member of tenant '{tenant_id}'"
         )));
@@ -606,11 +607,20 @@ pub async fn user_for_identity(
     Ok(Some(u))
 }
 
+/// Makes the user a catalog admin (`admin`) or takes that right away, as
+/// `caller`: a catalog admin, who may not take away their own.
 pub async fn set_admin(
     db: &DatabaseConnection,
+    caller: &Caller,
     user_id: &str,
     admin: bool,
 ) -> AppResult<user::Model> {
+    if !access::can_administer(caller) {
+        return Err(forbidden("catalog admins only"));
+    }
+    if !access::can_set_admin(caller, user_id, admin) {
+        return Err(forbidden("you cannot take away your own admin rights"));
+    }
     let u = user::Entity::find_by_id(user_id.to_owned())
         .one(db)
         .await?
