@@ -13,6 +13,8 @@ pub mod community;
 pub mod deps;
 pub mod generate;
 pub mod import;
+#[cfg(test)]
+mod layering;
 pub mod list;
 pub mod listing;
 pub mod markdown;
