@@ -9,7 +9,7 @@
 //! | read public active | yes | yes | yes | yes | yes |
 //! | read shared active | no | if offered and not declined | yes | yes | yes |
 //! | read private / drafts / deactivated | no | no | yes (own tenant) | yes | yes |
-//! | download what it reads; deactivated | no | no | no | no | yes |
+//! | download a deactivated artifact's files | no | no | no | no | yes |
 //! | create, edit, upload (not public) | no | no | yes | yes | yes |
 //! | activate (drafted → active) | no | no | yes | yes | yes |
 //! | delete drafted | no | no | yes | yes | yes |
