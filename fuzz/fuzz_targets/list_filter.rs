@@ -17,8 +17,8 @@
 
 use std::sync::LazyLock;
 
-use appcat::auth::Caller;
 use appcat::api::query::{parse, split_quoted};
+use appcat::caller::Caller;
 use appcat::services::list::sql_text;
 use appcat::types::TypeRegistry;
 use libfuzzer_sys::fuzz_target;

@@ -1,5 +1,5 @@
 //! Descriptions and reviews rendered from Markdown
-//! (`appcat::pages::render_markdown`).
+//! (`appcat::services::markdown::render_markdown`).
 //!
 //! Property: the HTML, tokenized as a browser does (html5ever), has no
 //! `<script>` (or other scripting element), no `on*` event attribute and no
@@ -86,7 +86,7 @@ impl TokenSink for Check {
 }
 
 fuzz_target!(|text: &str| {
-    let out = appcat::pages::render_markdown(text);
+    let out = appcat::services::markdown::render_markdown(text);
     let tok = Tokenizer::new(Check::default(), TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(StrTendril::from_slice(&out));

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use appcat::AppState;
-use appcat::auth::Role;
+use appcat::caller::Role;
 use appcat::services::{Catalog, Limits, accounts, artifacts};
 use appcat::storage::BlobStore;
 use appcat::types::TypeRegistry;
@@ -64,7 +64,7 @@ async fn setup() -> Fixture {
         .await
         .expect("token")
         .secret;
-    let state_caller = appcat::auth::authenticate_with_db(&db, &token)
+    let state_caller = appcat::services::accounts::authenticate_token(&db, &token)
         .await
         .expect("caller");
     let mut some_id = String::new();

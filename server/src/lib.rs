@@ -3,13 +3,14 @@
 //! that tests and benchmarks drive the same code.
 
 pub mod api;
-pub mod auth;
+pub mod caller;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
 pub mod headers;
+pub mod http;
 pub mod input;
 pub mod oidc;
 pub mod pages;

@@ -14,10 +14,11 @@ use app::models::{
 };
 use serde_json::Value;
 
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::AppError;
+use crate::services::access::{self, Action, Subject};
 use crate::services::list::{FacetOf, Filter, ListQuery, SortOrder};
-use crate::services::{Catalog, deps, list};
+use crate::services::{Catalog, deps, list, markdown};
 use crate::types::FilterOp;
 
 pub struct PageData {
@@ -294,27 +295,29 @@ impl CatalogData for PageData {
         reviews_page: Option<u64>,
     ) -> Result<Option<ArtifactDetail>, DataError> {
         let caller = self.caller(req).await.map_err(log)?;
-        let mut detail = self
+        let found = self
             .detail(&caller, type_name, name, version)
             .await
             .map_err(log)?;
-        if let Some(d) = &mut detail {
-            // A view is a page render (GET) or the server function a
-            // hydrated page calls (POST); never a HEAD.
-            let client = crate::api::Client::from_parts(req);
-            if client.method != axum::http::Method::HEAD {
-                self.catalog.counter.hit(
-                    crate::services::stats::Kind::View,
-                    &d.id,
-                    &client.key(&caller),
-                );
-            }
-            d.community = self
-                .community(&caller, d, reviews_page.unwrap_or(1))
-                .await
-                .map_err(log)?;
+        let Some((mut d, visibility)) = found else {
+            return Ok(None);
+        };
+        // A view is a page render (GET) or the server function a hydrated
+        // page calls (POST); never a HEAD.
+        let client = crate::http::Client::from_parts(req);
+        if client.method != axum::http::Method::HEAD {
+            self.catalog.counter.hit(
+                crate::services::stats::Kind::View,
+                &d.id,
+                &client.key(&caller),
+            );
         }
-        Ok(detail)
+        let subject = Subject::new(&d.owner, &d.status, visibility);
+        d.community = self
+            .community(&caller, &d, subject, reviews_page.unwrap_or(1))
+            .await
+            .map_err(log)?;
+        Ok(Some(d))
     }
 
     async fn session_info(&self, req: &Request) -> Result<SessionInfo, DataError> {
@@ -379,61 +382,6 @@ fn dict_pairs(v: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// Markdown to HTML, then sanitised: no scripts, no event handlers, no
-/// `javascript:` links (ammonia's defaults), links get `rel="noopener
-/// noreferrer"`.
-pub fn render_markdown(text: &str) -> String {
-    use pulldown_cmark::Event;
-    let mut html = String::new();
-    let options =
-        pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
-    // Deeply nested containers (`>>>>…`, lists in lists) make sanitising
-    // the HTML take time that grows with the square of the depth (4 096
-    // `>` took 12 s). Elements deeper than MAX_MARKDOWN_DEPTH are dropped,
-    // their text kept, so the HTML ammonia reads is never deeper.
-    let mut depth = 0usize;
-    let mut dropped: Vec<usize> = Vec::new();
-    let events = pulldown_cmark::Parser::new_ext(text, options).filter(|e| match e {
-        Event::Start(_) => {
-            depth += 1;
-            if depth > MAX_MARKDOWN_DEPTH {
-                dropped.push(depth);
-                return false;
-            }
-            true
-        }
-        Event::End(_) => {
-            let keep = dropped.last() != Some(&depth);
-            if !keep {
-                dropped.pop();
-            }
-            depth = depth.saturating_sub(1);
-            keep
-        }
-        _ => true,
-    });
-    // Raw HTML nests too: past a budget of tags it is kept as text.
-    let mut raw_tags = 0usize;
-    let events = events.map(|e| match e {
-        Event::Html(h) | Event::InlineHtml(h) => {
-            raw_tags += h.matches('<').count();
-            if raw_tags > MAX_MARKDOWN_RAW_TAGS {
-                Event::Text(h)
-            } else {
-                Event::Html(h)
-            }
-        }
-        e => e,
-    });
-    pulldown_cmark::html::push_html(&mut html, events);
-    ammonia::clean(&html)
-}
-
-/// Deepest nesting of Markdown elements rendered.
-pub const MAX_MARKDOWN_DEPTH: usize = 32;
-/// Most raw HTML tags in one text; the rest is shown as text.
-pub const MAX_MARKDOWN_RAW_TAGS: usize = 256;
-
 /// How to use an artifact of this type, from its fields.
 fn install_hint(v: &Value) -> Option<String> {
     let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
@@ -486,7 +434,7 @@ impl PageData {
         type_name: &str,
         name: &str,
         version: Option<String>,
-    ) -> Result<Option<ArtifactDetail>, AppError> {
+    ) -> Result<Option<(ArtifactDetail, &'static str)>, AppError> {
         let Some(ty) = self.catalog.types.get(type_name) else {
             return Ok(None);
         };
@@ -521,6 +469,7 @@ impl PageData {
         let id = found.id.clone();
         let owner = found.owner.clone();
         let current = found.version.clone();
+        let visibility = found.visibility.as_str();
         let v = found.to_json();
         let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
 
@@ -619,7 +568,7 @@ impl PageData {
             })
             .collect();
         let card = card(&v);
-        Ok(Some(ArtifactDetail {
+        let detail = ArtifactDetail {
             id: id.clone(),
             type_name: type_name.to_owned(),
             type_display_name: ty.def.display_name.clone(),
@@ -628,7 +577,7 @@ impl PageData {
             version: current,
             status: s("status"),
             owner,
-            description_html: render_markdown(
+            description_html: markdown::render_markdown(
                 v.get("description").and_then(Value::as_str).unwrap_or(""),
             ),
             icon_url: card.icon_url,
@@ -661,7 +610,8 @@ impl PageData {
             dependents,
             api_url: format!("/api/v1/artifacts/{type_name}/{id}"),
             community: Default::default(),
-        }))
+        };
+        Ok(Some((detail, visibility)))
     }
 }
 
@@ -689,6 +639,7 @@ impl PageData {
         &self,
         caller: &Caller,
         d: &ArtifactDetail,
+        subject: Subject<'_>,
         page: u64,
     ) -> Result<app::models::Community, AppError> {
         use crate::services::{community, stats};
@@ -705,8 +656,8 @@ impl PageData {
             page: reviews.page,
             pages: reviews.pages,
             signed_in,
-            can_review: signed_in && d.status == "active",
-            can_reply: caller.is_member_of(&d.owner),
+            can_review: access::allowed(caller, Action::Review, subject),
+            can_reply: access::allowed(caller, Action::Reply, subject),
             can_moderate: reviews.can_moderate,
             downloads_total: st.downloads_total,
             views_total: st.views_total,
@@ -720,45 +671,5 @@ impl PageData {
                 })
                 .collect(),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::render_markdown;
-
-    #[test]
-    fn markdown_is_rendered_and_sanitised() {
-        let html = render_markdown(
-            "**bold** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
-        );
-        assert!(html.contains("<strong>bold</strong>"), "{html}");
-        assert!(!html.contains("<script"), "{html}");
-        assert!(!html.contains("javascript:"), "{html}");
-        assert!(!html.contains("onerror"), "{html}");
-    }
-
-    #[test]
-    fn deep_nesting_is_flattened() {
-        let html = render_markdown(&format!("{} deep", ">".repeat(4096)));
-        assert_eq!(
-            html.matches("<blockquote>").count(),
-            super::MAX_MARKDOWN_DEPTH,
-            "{html}"
-        );
-        assert!(html.contains("deep"));
-        let lists = (0..200)
-            .map(|i| format!("{}- item\n", "  ".repeat(i)))
-            .collect::<String>();
-        let html = render_markdown(&lists);
-        assert!(
-            html.matches("<ul>").count() <= super::MAX_MARKDOWN_DEPTH,
-            "{html}"
-        );
-        let raw = render_markdown(&"<div>".repeat(1000));
-        assert!(
-            raw.matches("<div>").count() <= super::MAX_MARKDOWN_RAW_TAGS,
-            "{raw}"
-        );
     }
 }

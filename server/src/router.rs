@@ -169,7 +169,7 @@ pub fn app(state: AppState, request_timeout: Duration) -> Router {
         .merge(crate::web::upload_routes())
         .layer(sessions)
         .layer(axum::middleware::from_fn(crate::headers::security_headers))
-        .layer(axum::Extension(crate::api::TrustedProxies(Arc::new(
+        .layer(axum::Extension(crate::http::TrustedProxies(Arc::new(
             state.web.trusted_proxies.clone(),
         ))))
         .layer(TraceLayer::new_for_http())

@@ -1,10 +1,11 @@
 //! The service layer: plain async functions over a [`Catalog`] and a
-//! [`Caller`](crate::auth::Caller), returning domain values or
+//! [`Caller`](crate::caller::Caller), returning domain values or
 //! [`AppError`](crate::error::AppError). No HTTP types: the REST handlers in
 //! `api/` and the page data in `pages.rs` both call these.
 
 pub mod access;
 pub mod accounts;
+pub mod admin;
 pub mod artifacts;
 pub mod blobs;
 pub mod bundles;
@@ -12,8 +13,11 @@ pub mod community;
 pub mod deps;
 pub mod generate;
 pub mod import;
+#[cfg(test)]
+mod layering;
 pub mod list;
 pub mod listing;
+pub mod markdown;
 pub mod members;
 pub mod murano;
 pub mod properties;

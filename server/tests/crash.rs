@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use appcat::auth::Caller;
+use appcat::caller::Caller;
 use appcat::services::view::ArtifactView;
 use appcat::services::{Catalog, artifacts, blobs};
 use bytes::Bytes;

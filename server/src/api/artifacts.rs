@@ -9,7 +9,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{ApiJson, ArtifactBody, query_pairs};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult, ErrorBody, bad_request};
 use crate::services::view::ArtifactView;
 use crate::services::{Catalog, artifacts, list};

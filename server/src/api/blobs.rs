@@ -8,9 +8,10 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use http_body_util::BodyExt;
 
-use super::{ApiJson, ArtifactBody, Client};
-use crate::auth::Caller;
+use super::{ApiJson, ArtifactBody};
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult, ErrorBody, bad_request};
+use crate::http::Client;
 use crate::services::Catalog;
 use crate::services::blobs::{self, Download, ExternalLocation, LOCATION_CONTENT_TYPE};
 

@@ -10,7 +10,7 @@ use tokio::io::AsyncWriteExt;
 use utoipa::ToSchema;
 
 use super::ApiJson;
-use crate::auth::{Caller, Scope};
+use crate::caller::{Caller, Scope};
 use crate::error::{AppError, AppResult, ErrorBody, bad_request};
 use crate::services::{Catalog, bundles};
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiJson;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{AppResult, ErrorBody};
 use crate::services::Catalog;
 use crate::services::community::{self, ModerationEntry, RatingSummary, Review, ReviewPage};

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::ApiJson;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{AppResult, ErrorBody};
 use crate::services::{Catalog, deps};
 

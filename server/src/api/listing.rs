@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiJson;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{AppResult, ErrorBody};
 use crate::services::Catalog;
 use crate::services::listing::{self, ListingRequest};

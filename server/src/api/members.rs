@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{AppResult, ErrorBody};
 use crate::services::{Catalog, members};
 

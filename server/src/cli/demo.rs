@@ -2,7 +2,7 @@
 
 use super::imports::{print_report, progress_bar, report_to};
 use super::tenants::ensure_tenant;
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use crate::services::list::{Filter, ListQuery, SortOrder};
 use crate::services::{Catalog, accounts, import};
 
@@ -69,7 +69,7 @@ pub(super) async fn demo(catalog: &Catalog, data: &std::path::Path) -> anyhow::R
 /// days of download history on some apps, so the community features show
 /// on a fresh demo. Only `appcat demo` writes these, never a migration.
 async fn demo_community(catalog: &Catalog) -> Result<(), crate::error::AppError> {
-    use crate::auth::{Principal, Scope};
+    use crate::caller::{Principal, Scope};
     use crate::services::{community, stats};
     use std::collections::BTreeSet;
     let db = &catalog.db;

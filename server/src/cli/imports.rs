@@ -5,7 +5,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use super::tenants::ensure_tenant;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::services::{Catalog, import};
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use crate::auth::Role;
+use crate::caller::Role;
 use crate::services::accounts;
 
 #[derive(Debug, Subcommand)]

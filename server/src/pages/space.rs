@@ -10,18 +10,16 @@ use app::models::{
     TypeSummary, UserRow, Viewer,
 };
 use axum::http::request::Parts;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 
 use super::PageData;
-use crate::auth::Caller;
-use crate::entities::{artifact, membership, user};
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use crate::services::access::{self, ACTIVE, DRAFTED, PUBLIC};
+use crate::services::access::{self, Action, DRAFTED};
 use crate::services::list::{ListQuery, SortOrder};
 use crate::services::listing::{self, ListingRequest, PENDING};
 use crate::services::view::ArtifactView;
-use crate::services::{accounts, artifacts, list, members};
+use crate::services::{accounts, admin, artifacts, list, members};
 use crate::types::definition::{FieldDef, FieldKind};
 use crate::types::registry::ArtifactType;
 use crate::web::session::{self, SessionUser};
@@ -288,7 +286,7 @@ impl PageData {
                     status: o.status,
                 })
                 .collect(),
-            can_answer: crate::services::members::can_answer(&caller, &tenant),
+            can_answer: access::can_answer(&caller, &tenant),
             tenant,
             types,
         }))
@@ -329,14 +327,14 @@ impl PageData {
             Err(AppError::NotFound(_)) => return Ok(Gate::NotFound),
             Err(e) => return Err(e),
         };
-        if !(caller.is_admin() || caller.is_member_of(&m.owner)) {
+        if !access::allowed(&caller, Action::Manage, &m) {
             return Ok(Gate::Forbidden);
         }
         let v = artifacts::get(&self.catalog, &caller, type_name, id)
             .await?
             .to_json();
         let drafted = m.status == DRAFTED;
-        let can_edit = access::can_write(&caller, &m);
+        let can_edit = access::allowed(&caller, Action::Write, &m);
         let mut fields = form_fields(self, &ty, Some(&v), drafted);
         for f in &mut fields {
             f.editable &= can_edit;
@@ -369,7 +367,7 @@ impl PageData {
             .map(request_info)
             .collect();
         let pending = requests.iter().any(|r| r.status == PENDING);
-        let member = caller.is_member_of(&m.owner);
+        let may = |action| access::allowed(&caller, action, &m);
         let detail_href = format!(
             "/apps/{}/{}?version={}",
             app::urls::encode(type_name),
@@ -390,11 +388,11 @@ impl PageData {
             members: members::list(&self.catalog, &caller, type_name, id).await?,
             requests,
             can_edit,
-            can_publish: member || caller.is_admin(),
-            can_deactivate: caller.is_admin(),
-            can_delete: access::can_delete(&caller, &m),
-            can_share: access::can_share(&caller, &m),
-            can_request_listing: member && m.status == ACTIVE && m.visibility != PUBLIC && !pending,
+            can_publish: may(Action::Activate),
+            can_deactivate: may(Action::Deactivate),
+            can_delete: may(Action::Delete),
+            can_share: may(Action::Share),
+            can_request_listing: may(Action::RequestListing) && !pending,
             detail_href,
         }))
     }
@@ -437,11 +435,11 @@ impl PageData {
         let Some(su) = self.session_user(req).await? else {
             return Ok(Gate::Login);
         };
-        if !su.user.is_admin {
+        let caller = su.caller();
+        if !access::can_administer(&caller) {
             return Ok(Gate::Forbidden);
         }
-        let caller = su.caller();
-        let db = &self.catalog.db;
+        let overview = admin::overview(&self.catalog, &caller).await?;
         let pending = listing::list(&self.catalog, &caller, Some(PENDING), 500)
             .await?
             .into_iter()
@@ -454,14 +452,9 @@ impl PageData {
             .take(50)
             .map(request_info)
             .collect();
-        let memberships = membership::Entity::find()
-            .order_by_asc(membership::Column::TenantId)
-            .all(db)
-            .await?;
-        let users = user::Entity::find()
-            .order_by_asc(user::Column::Username)
-            .all(db)
-            .await?
+        let memberships = &overview.memberships;
+        let users = overview
+            .users
             .into_iter()
             .map(|u| UserRow {
                 memberships: memberships
@@ -481,34 +474,31 @@ impl PageData {
                 is_admin: u.is_admin,
             })
             .collect();
-        let mut tenants = Vec::new();
-        for t in accounts::list_tenants(db).await? {
-            let artifacts = artifact::Entity::find()
-                .filter(artifact::Column::Owner.eq(&t.id))
-                .count(db)
-                .await?;
-            tenants.push(TenantRow {
+        let count =
+            |counts: &HashMap<String, u64>, key: &str| counts.get(key).copied().unwrap_or(0);
+        let tenants = overview
+            .tenants
+            .into_iter()
+            .map(|t| TenantRow {
                 members: memberships.iter().filter(|m| m.tenant_id == t.id).count() as u64,
-                artifacts,
+                artifacts: count(&overview.artifacts_by_tenant, &t.id),
                 id: t.id,
                 display_name: t.display_name,
-            });
-        }
-        let mut types = Vec::new();
-        for ty in self.catalog.types.all() {
-            let artifacts = artifact::Entity::find()
-                .filter(artifact::Column::TypeName.eq(ty.name()))
-                .count(db)
-                .await?;
-            types.push(TypeRow {
+            })
+            .collect();
+        let types = self
+            .catalog
+            .types
+            .all()
+            .map(|ty| TypeRow {
                 name: ty.def.name.clone(),
                 display_name: ty.def.display_name.clone(),
                 type_version: ty.def.version.clone(),
                 fields: ty.fields.len() as u64,
                 blobs: ty.blobs.len() as u64,
-                artifacts,
-            });
-        }
+                artifacts: count(&overview.artifacts_by_type, ty.name()),
+            })
+            .collect();
         let reported = crate::services::community::reported(&self.catalog, &caller)
             .await?
             .into_iter()

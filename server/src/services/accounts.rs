@@ -1,15 +1,18 @@
-//! Tenants, users, memberships and API tokens (administered from the CLI).
+//! Tenants, users, memberships and API tokens (administered from the CLI),
+//! and resolving a token to the caller it stands for.
 
 use chrono::{Duration, Utc};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::auth::{Role, hash_token, parse_scopes};
+use super::access;
+use crate::caller::{Caller, Principal, Role, parse_scopes};
 use crate::entities::{api_token, membership, tenant, user};
-use crate::error::{AppResult, bad_request, conflict, not_found};
+use crate::error::{AppError, AppResult, bad_request, conflict, forbidden, not_found};
 
 fn valid_slug(s: &str) -> bool {
     let mut chars = s.chars();
@@ -124,6 +127,59 @@ pub async fn set_membership(
     Ok(())
 }
 
+/// Tokens are kept as their SHA-256 (see docs/ARCHITECTURE.md, "Decisions").
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Resolves an API token to the caller it stands for: its user in its
+/// tenant, with its scopes. Unknown, expired or orphaned tokens (the user
+/// left the tenant) are 401.
+pub async fn authenticate_token(db: &DatabaseConnection, token: &str) -> AppResult<Caller> {
+    let invalid = || AppError::Unauthorized("the token is invalid, revoked or expired".to_owned());
+    let row = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash_token(token.trim())))
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    let now = Utc::now();
+    if row.expires_at.is_some_and(|t| t <= now) {
+        return Err(invalid());
+    }
+    let user = user::Entity::find_by_id(row.user_id.clone())
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    let role = membership::Entity::find_by_id((user.id.clone(), row.tenant_id.clone()))
+        .one(db)
+        .await?
+        .and_then(|m| Role::parse(&m.role));
+    if !access::can_hold_token(user.is_admin, role.is_some()) {
+        // The user left the tenant the token was made for.
+        return Err(invalid());
+    }
+    let scopes = parse_scopes(&row.scopes).map_err(|_| invalid())?;
+    // Recording the last use is best-effort and at most once a minute.
+    if row
+        .last_used_at
+        .is_none_or(|t| now - t > chrono::Duration::minutes(1))
+    {
+        let mut active: api_token::ActiveModel = row.clone().into();
+        active.last_used_at = Set(Some(now));
+        if let Err(e) = active.update(db).await {
+            tracing::warn!(error = %e, "could not record token use");
+        }
+    }
+    Ok(Caller::User(Principal {
+        user_id: user.id,
+        username: user.username,
+        tenant: row.tenant_id,
+        role,
+        is_admin: user.is_admin,
+        scopes,
+    }))
+}
+
 /// A new token; the secret is returned once and only its hash is kept.
 pub struct NewToken {
     pub id: String,
@@ -143,7 +199,7 @@ pub async fn create_token(
     let member = membership::Entity::find_by_id((u.id.clone(), tenant_id.to_owned()))
         .one(db)
         .await?;
-    if member.is_none() && !u.is_admin {
+    if !access::can_hold_token(u.is_admin, member.is_some()) {
         return Err(bad_request(format!(
             "user '{username}' is not a member of tenant '{tenant_id}'"
         )));
@@ -551,11 +607,20 @@ pub async fn user_for_identity(
     Ok(Some(u))
 }
 
+/// Makes the user a catalog admin (`admin`) or takes that right away, as
+/// `caller`: a catalog admin, who may not take away their own.
 pub async fn set_admin(
     db: &DatabaseConnection,
+    caller: &Caller,
     user_id: &str,
     admin: bool,
 ) -> AppResult<user::Model> {
+    if !access::can_administer(caller) {
+        return Err(forbidden("catalog admins only"));
+    }
+    if !access::can_set_admin(caller, user_id, admin) {
+        return Err(forbidden("you cannot take away your own admin rights"));
+    }
     let u = user::Entity::find_by_id(user_id.to_owned())
         .one(db)
         .await?

@@ -12,10 +12,10 @@ use sea_orm::{
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::access::{self, ACTIVE, DEACTIVATED, DRAFTED, PRIVATE, PUBLIC, SHARED};
+use super::access::{self, ACTIVE, Action, DEACTIVATED, DRAFTED, PRIVATE, PUBLIC, SHARED, Subject};
 use super::view::ArtifactView;
 use super::{Catalog, properties};
-use crate::auth::{Caller, Scope};
+use crate::caller::{Caller, Scope};
 use crate::entities::{artifact, artifact_blob, artifact_member};
 use crate::error::{AppError, AppResult, bad_request, conflict, forbidden, not_found};
 use crate::types::definition::BASE_FIELDS;
@@ -84,7 +84,7 @@ pub async fn find_visible(
                 .is_some_and(|r| r.status != super::members::DECLINED),
             None => false,
         };
-    if !access::can_read(caller, &model, shared) {
+    if !access::allowed(caller, Action::Read, Subject::from(&model).offered(shared)) {
         return Err(missing(type_name, id));
     }
     let ty = resolve_type(catalog, &model.type_name)?;
@@ -407,7 +407,7 @@ async fn create_once(
         resolve_type(catalog, type_name)?
     };
     let principal = caller.require_scope(Scope::Write)?;
-    if !caller.is_admin() && principal.role.is_none() {
+    if !access::can_create(caller) {
         return Err(forbidden("not a member of this tenant"));
     }
     if let Some(at) = crate::types::validate::find_nul(&body) {
@@ -642,7 +642,7 @@ async fn update_once(
         }
     }
     if changed.is_empty() {
-        if !access::can_write(caller, &m) {
+        if !access::allowed(caller, Action::Write, &m) {
             return Err(forbidden("you may not change this artifact"));
         }
         return Ok(view(&ty, &m, &blobs));
@@ -689,7 +689,7 @@ async fn update_once(
     }
 
     if field_changed {
-        if !access::can_write(caller, &m) {
+        if !access::allowed(caller, Action::Write, &m) {
             return Err(forbidden(if m.visibility == PUBLIC {
                 "public artifacts can be changed only by catalog admins"
             } else {
@@ -763,7 +763,7 @@ async fn update_once(
         caller.require_scope(Scope::Publish)?;
         match (m.status.as_str(), new_status.as_str()) {
             (DRAFTED, ACTIVE) => {
-                if !access::can_write(caller, &m) {
+                if !access::allowed(caller, Action::Activate, &m) {
                     return Err(forbidden("you may not activate this artifact"));
                 }
                 let mut doc = new.clone();
@@ -783,7 +783,7 @@ async fn update_once(
                 a.activated_at = Set(Some(now));
             }
             (ACTIVE, DEACTIVATED) | (DEACTIVATED, ACTIVE) => {
-                if !caller.is_admin() {
+                if !access::allowed(caller, Action::Deactivate, &m) {
                     return Err(forbidden(
                         "only catalog admins deactivate and reactivate artifacts",
                     ));
@@ -820,13 +820,13 @@ async fn update_once(
             ));
         }
         if new_visibility == PUBLIC {
-            if !caller.is_admin() {
+            if !access::allowed(caller, Action::MakePublic, &m) {
                 return Err(forbidden("only catalog admins make artifacts public"));
             }
             if new_status != ACTIVE {
                 return Err(forbidden("only active artifacts can be made public"));
             }
-        } else if !access::can_share(caller, &m) {
+        } else if !access::allowed(caller, Action::Share, &m) {
             return Err(forbidden("only the owning tenant's admins share artifacts"));
         }
         a.visibility = Set(new_visibility.clone());
@@ -878,7 +878,7 @@ pub async fn delete(
     refuse_all(type_name)?;
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
     caller.require_scope(Scope::Write)?;
-    if !access::can_delete(caller, &m) {
+    if !access::allowed(caller, Action::Delete, &m) {
         return Err(forbidden(if m.visibility == PUBLIC {
             "public artifacts can be deleted only by catalog admins"
         } else {

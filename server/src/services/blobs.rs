@@ -77,10 +77,10 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::Catalog;
-use super::access::{self, ACTIVE, DEACTIVATED, DRAFTED};
+use super::access::{self, ACTIVE, Action, DRAFTED};
 use super::artifacts::{self, find_visible};
 use super::view::ArtifactView;
-use crate::auth::{Caller, Scope};
+use crate::caller::{Caller, Scope};
 use crate::entities::{artifact, artifact_blob};
 use crate::error::{AppError, AppResult, bad_request, conflict, forbidden, not_found};
 use crate::types::BlobDef;
@@ -149,7 +149,7 @@ async fn writable(
     artifacts::refuse_all(type_name)?;
     let (ty, m) = find_visible(catalog, caller, type_name, id).await?;
     caller.require_scope(Scope::Write)?;
-    if !access::can_write(caller, &m) {
+    if !access::allowed(caller, Action::Write, &m) {
         return Err(forbidden("you may not change this artifact's blobs"));
     }
     if m.status != DRAFTED {
@@ -877,7 +877,7 @@ pub async fn download(
     key: Option<&str>,
 ) -> AppResult<Download> {
     let (ty, m) = find_visible(catalog, caller, type_name, id).await?;
-    if m.status == DEACTIVATED && !caller.is_admin() {
+    if !access::allowed(caller, Action::Download, &m) {
         return Err(forbidden(
             "the artifact is deactivated: downloads are refused",
         ));

@@ -21,11 +21,11 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::access::{ACTIVE, PRIVATE};
+use super::access::{self, ACTIVE, PRIVATE};
 use super::artifacts::{blobs_of, find_by_name, find_visible, parse_properties};
 use super::deps::{self, parse_exact};
 use super::{Catalog, list, properties};
-use crate::auth::{Caller, Scope};
+use crate::caller::{Caller, Scope};
 use crate::entities::{artifact, artifact_blob};
 use crate::error::{AppError, AppResult, bad_request, forbidden, not_found};
 use crate::types::validate::validate_value;
@@ -443,7 +443,7 @@ pub async fn import<R: Read + Send + 'static>(
     reader: R,
 ) -> AppResult<ImportReport> {
     let principal = caller.require_scope(Scope::Write)?.clone();
-    if !caller.is_admin() && principal.role.is_none() {
+    if !access::can_create(caller) {
         return Err(forbidden("not a member of this tenant"));
     }
     let tenant = principal.tenant.clone();

@@ -17,9 +17,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Catalog;
-use super::access::ACTIVE;
+use super::access::{self, ACTIVE, Action};
 use super::artifacts::{find_visible, refuse_all, timestamp};
-use crate::auth::{Caller, Principal, Scope};
+use crate::caller::{Caller, Principal, Scope};
 use crate::entities::{artifact, moderation_log, rating, review, review_report};
 use crate::error::{AppError, AppResult, bad_request, conflict, forbidden, not_found};
 
@@ -96,21 +96,17 @@ pub struct ModerationEntry {
 }
 
 fn render(body: &str) -> String {
-    crate::pages::render_markdown(body)
+    super::markdown::render_markdown(body)
 }
 
 /// The user behind a caller who writes: a person (not the system), with
 /// the `write` scope.
 fn writer(caller: &Caller) -> AppResult<&Principal> {
     let p = caller.require_scope(Scope::Write)?;
-    if p.user_id.is_empty() {
+    if !access::is_user(caller) {
         return Err(forbidden("only users rate and review"));
     }
     Ok(p)
-}
-
-fn can_moderate(caller: &Caller, owner: &str) -> bool {
-    caller.is_admin() || caller.is_tenant_admin_of(owner)
 }
 
 fn check_body(body: &str) -> AppResult<String> {
@@ -270,7 +266,7 @@ async fn rate_once(
     if !(1..=5).contains(&stars) {
         return Err(bad_request("a rating is 1 to 5 stars"));
     }
-    if m.status != ACTIVE {
+    if !access::allowed(caller, Action::Review, &m) {
         return Err(forbidden("only active artifacts are rated"));
     }
     let now = Utc::now();
@@ -424,7 +420,7 @@ pub async fn list(
     per_page: u64,
 ) -> AppResult<ReviewPage> {
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
-    let moderator = can_moderate(caller, &m.owner);
+    let moderator = access::allowed(caller, Action::Moderate, &m);
     let per_page = per_page.clamp(1, 50);
     let page = page.max(1);
     let mut q = review::Entity::find()
@@ -494,7 +490,7 @@ pub async fn create(
     refuse_all(type_name)?;
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
     let p = writer(caller)?.clone();
-    if m.status != ACTIVE {
+    if !access::allowed(caller, Action::Review, &m) {
         return Err(forbidden("only active artifacts are reviewed"));
     }
     let body = check_body(body)?;
@@ -506,7 +502,7 @@ pub async fn create(
         if parent.hidden {
             return Err(forbidden("this review is hidden"));
         }
-        if !caller.is_member_of(&m.owner) {
+        if !access::allowed(caller, Action::Reply, &m) {
             return Err(forbidden("only the publisher replies to reviews"));
         }
     }
@@ -539,7 +535,7 @@ pub async fn create(
     }
     .insert(&catalog.db)
     .await?;
-    let moderator = can_moderate(caller, &m.owner);
+    let moderator = access::allowed(caller, Action::Moderate, &m);
     views(catalog, caller, &m, vec![row], moderator)
         .await?
         .pop()
@@ -574,7 +570,7 @@ pub async fn edit(
     a.updated_at = Set(now);
     a.edited_at = Set(Some(now));
     let row = a.update(&catalog.db).await?;
-    let moderator = can_moderate(caller, &m.owner);
+    let moderator = access::allowed(caller, Action::Moderate, &m);
     views(catalog, caller, &m, vec![row], moderator)
         .await?
         .pop()
@@ -619,7 +615,7 @@ pub async fn delete(
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
     let p = writer(caller)?.clone();
     let r = find_review(catalog, &m, review_id).await?;
-    let moderator = can_moderate(caller, &m.owner);
+    let moderator = access::allowed(caller, Action::Moderate, &m);
     if r.user_id != p.user_id && !moderator {
         return Err(forbidden("only the author or a moderator deletes a review"));
     }
@@ -686,7 +682,7 @@ pub async fn moderate(
 ) -> AppResult<Review> {
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
     caller.require_scope(Scope::Write)?;
-    if !can_moderate(caller, &m.owner) {
+    if !access::allowed(caller, Action::Moderate, &m) {
         return Err(forbidden(
             "only catalog admins and the publisher's tenant admins moderate",
         ));
@@ -741,11 +737,11 @@ pub async fn moderation_log(
     limit: u64,
 ) -> AppResult<Vec<ModerationEntry>> {
     let p = caller.require_scope(Scope::Read)?;
+    if !access::can_moderate(caller, &p.tenant) {
+        return Err(forbidden("only admins read the moderation log"));
+    }
     let mut q = moderation_log::Entity::find();
-    if !caller.is_admin() {
-        if !caller.is_tenant_admin_of(&p.tenant) {
-            return Err(forbidden("only admins read the moderation log"));
-        }
+    if !access::can_administer(caller) {
         q = q.filter(moderation_log::Column::Owner.eq(&p.tenant));
     }
     let rows = q
@@ -784,10 +780,10 @@ pub async fn reported(catalog: &Catalog, caller: &Caller) -> AppResult<Vec<Repor
     let mut q = review::Entity::find()
         .filter(review::Column::Id.is_in(ids))
         .filter(review::Column::Hidden.eq(false));
-    if !caller.is_admin() {
-        if !caller.is_tenant_admin_of(&p.tenant) {
-            return Err(forbidden("only admins see reported reviews"));
-        }
+    if !access::can_moderate(caller, &p.tenant) {
+        return Err(forbidden("only admins see reported reviews"));
+    }
+    if !access::can_administer(caller) {
         q = q.filter(review::Column::Owner.eq(&p.tenant));
     }
     let rows = q.all(&catalog.db).await?;

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use super::artifacts::{find_visible, parse_properties};
 use super::{Catalog, access, members};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::entities::{artifact, artifact_member, artifact_property};
 use crate::error::{AppResult, bad_request};
 use crate::types::definition::RequirementStyle;

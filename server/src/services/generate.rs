@@ -148,7 +148,13 @@ async fn ensure_accounts(catalog: &Catalog) -> AppResult<()> {
     if accounts::find_user(&catalog.db, "bencher").await.is_err() {
         accounts::create_user(&catalog.db, "bencher", None, None, false).await?;
     }
-    accounts::set_membership(&catalog.db, "bencher", TENANTS[0], crate::auth::Role::Admin).await?;
+    accounts::set_membership(
+        &catalog.db,
+        "bencher",
+        TENANTS[0],
+        crate::caller::Role::Admin,
+    )
+    .await?;
     Ok(())
 }
 

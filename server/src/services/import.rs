@@ -14,7 +14,7 @@ use super::access::{ACTIVE, DEACTIVATED, PUBLIC};
 use super::blobs::{self, ExternalLocation};
 use super::view::ArtifactView;
 use super::{Catalog, artifacts, murano};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::version::parse_version;
 

@@ -23,7 +23,7 @@ use super::Catalog;
 use super::access;
 use super::artifacts::{blobs_of, view};
 use super::view::ArtifactView;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::entities::{artifact, artifact_property};
 use crate::error::{AppResult, bad_request};
 use crate::types::{FilterOp, TypeRegistry};

@@ -14,9 +14,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Catalog;
-use super::access::{ACTIVE, PUBLIC};
+use super::access::{self, Action, PUBLIC};
 use super::artifacts::{find_visible, refuse_all, timestamp};
-use crate::auth::{Caller, Scope};
+use crate::caller::{Caller, Scope};
 use crate::entities::{artifact, listing_request};
 use crate::error::{AppResult, bad_request, conflict, forbidden, not_found};
 
@@ -108,18 +108,15 @@ pub async fn request(
     refuse_all(type_name)?;
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
     let p = caller.require_scope(Scope::Write)?;
-    if !caller.is_member_of(&m.owner) {
-        return Err(forbidden(
-            "only the owning tenant asks for a public listing",
-        ));
-    }
-    if m.visibility == PUBLIC {
-        return Err(conflict("the artifact is already public"));
-    }
-    if m.status != ACTIVE {
-        return Err(forbidden(
-            "only active artifacts can be listed: activate it first",
-        ));
+    if !access::allowed(caller, Action::RequestListing, &m) {
+        // Why not, in this order: not the owner's, public already, not active.
+        return Err(if !access::acts_for(caller, &m.owner) {
+            forbidden("only the owning tenant asks for a public listing")
+        } else if m.visibility == PUBLIC {
+            conflict("the artifact is already public")
+        } else {
+            forbidden("only active artifacts can be listed: activate it first")
+        });
     }
     let message = check_text("the message", message)?;
     let pending = listing_request::Entity::find()
@@ -167,7 +164,7 @@ pub async fn list(
         return Err(bad_request("status is one of pending, approved, rejected"));
     }
     let mut q = listing_request::Entity::find();
-    if !caller.is_admin() {
+    if !access::can_administer(caller) {
         q = q.filter(listing_request::Column::TenantId.eq(&p.tenant));
     }
     if let Some(s) = status {
@@ -201,7 +198,7 @@ pub async fn decide(
     note: &str,
 ) -> AppResult<ListingRequest> {
     let p = caller.require_scope(Scope::Publish)?.clone();
-    if !caller.is_admin() {
+    if !access::can_administer(caller) {
         return Err(forbidden("only catalog admins decide on public listings"));
     }
     let note = check_text("the note", note)?;

@@ -20,9 +20,9 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::Catalog;
-use super::access::{self, PRIVATE, SHARED};
+use super::access::{self, Action, PRIVATE, SHARED};
 use super::artifacts::{find_visible, refuse_all};
-use crate::auth::{Caller, Scope};
+use crate::caller::{Caller, Scope};
 use crate::entities::{artifact, artifact_member, tenant};
 use crate::error::{AppResult, bad_request, forbidden, not_found};
 
@@ -53,7 +53,7 @@ async fn owner_view(
     id: &str,
 ) -> AppResult<artifact::Model> {
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
-    if !(caller.is_admin() || caller.is_member_of(&m.owner)) {
+    if !access::allowed(caller, Action::Manage, &m) {
         return Err(forbidden(
             "only the owning tenant sees whom an artifact is shared with",
         ));
@@ -117,7 +117,7 @@ async fn add_once(
     refuse_all(type_name)?;
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
     caller.require_scope(Scope::Write)?;
-    if !access::can_share(caller, &m) {
+    if !access::allowed(caller, Action::Share, &m) {
         return Err(forbidden("only the owning tenant's admins share artifacts"));
     }
     let member = member.trim();
@@ -188,7 +188,7 @@ pub async fn remove(
     refuse_all(type_name)?;
     let (_, m) = find_visible(catalog, caller, type_name, id).await?;
     caller.require_scope(Scope::Write)?;
-    if !access::can_share(caller, &m) {
+    if !access::allowed(caller, Action::Share, &m) {
         return Err(forbidden("only the owning tenant's admins share artifacts"));
     }
     let result = artifact_member::Entity::delete_by_id((m.id.clone(), member.to_owned()))
@@ -200,11 +200,6 @@ pub async fn remove(
         )));
     }
     Ok(())
-}
-
-/// May answer offers made to `tenant`: its admins, and catalog admins.
-pub fn can_answer(caller: &Caller, tenant: &str) -> bool {
-    caller.is_admin() || caller.is_tenant_admin_of(tenant)
 }
 
 /// The receiving tenant accepts (`accepted`) or declines (`declined`) an
@@ -223,7 +218,7 @@ pub async fn answer(
             "'{status}' is not an answer (accepted, declined)"
         )));
     }
-    let principal = caller.require_scope(Scope::Write)?;
+    caller.require_scope(Scope::Write)?;
     // The offer must exist for the caller to see it: reading a declined
     // offer's artifact is refused, so look the row up directly.
     let row = artifact_member::Entity::find_by_id((id.to_owned(), member.to_owned()))
@@ -241,12 +236,12 @@ pub async fn answer(
             "no share of artifact {id} offered to tenant '{member}'"
         )));
     };
-    if principal.tenant != member && !caller.is_admin() {
+    if !access::can_see_offers(caller, member) {
         return Err(not_found(format!(
             "no share of artifact {id} offered to tenant '{member}'"
         )));
     }
-    if !can_answer(caller, member) {
+    if !access::can_answer(caller, member) {
         return Err(forbidden(
             "only the receiving tenant's admins accept or decline a share",
         ));
@@ -287,7 +282,7 @@ pub async fn offers(
             "sign in to see the shares offered to your tenant".to_owned(),
         ));
     };
-    if !caller.is_member_of(tenant) && !caller.is_admin() {
+    if !access::can_see_offers(caller, tenant) {
         return Err(forbidden("only the tenant's members see its offers"));
     }
     if let Some(s) = status

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use super::Catalog;
 use super::artifacts::find_visible;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::entities::{artifact, daily_count};
 use crate::error::AppResult;
 

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 
-use axum::http::Method;
 use axum::http::request::Parts;
 use rand::RngCore;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -12,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::auth::{Caller, Principal, Role, Scope};
+use crate::caller::{Caller, Principal, Role, Scope};
 use crate::entities::{membership, user};
 use crate::error::{AppError, AppResult, forbidden};
 
@@ -167,29 +166,4 @@ impl SessionUser {
             scopes: BTreeSet::from([Scope::Read, Scope::Write, Scope::Publish]),
         })
     }
-}
-
-fn is_safe(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-/// The caller of a request without a token: the session's user, or
-/// anonymous. API calls that change something on the strength of the
-/// session cookie must carry the CSRF token in `X-CSRF-Token`.
-pub async fn caller_from_session(db: &DatabaseConnection, parts: &Parts) -> AppResult<Caller> {
-    let Some(session) = of(parts) else {
-        return Ok(Caller::Anonymous);
-    };
-    let Some(su) = user(db, &session).await? else {
-        return Ok(Caller::Anonymous);
-    };
-    if !is_safe(&parts.method) {
-        let given = parts
-            .headers
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        check_csrf(&session, given).await?;
-    }
-    Ok(su.caller())
 }

@@ -3,7 +3,7 @@
 //! tenant, and a catalog admin, against private, shared and public
 //! artifacts. Expected statuses are written out by hand.
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 

@@ -1,6 +1,6 @@
 //! Creating, changing and deleting artifacts; lifecycle rules; bad input.
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};

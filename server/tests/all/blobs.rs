@@ -1,7 +1,7 @@
 //! Blob upload and download: checksums, ranges, limits, content types,
 //! external locations, broken and concurrent uploads.
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use appcat::services::Limits;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};

@@ -2,7 +2,7 @@
 //! from one catalog and imported into a fresh one; bad bundles change
 //! nothing.
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use appcat::services::import;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};

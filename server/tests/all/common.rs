@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use appcat::AppState;
-use appcat::auth::Role;
+use appcat::caller::Role;
 use appcat::services::{Catalog, Limits, accounts};
 use appcat::storage::BlobStore;
 use appcat::types::TypeRegistry;

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode};

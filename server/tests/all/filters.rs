@@ -1,6 +1,6 @@
 //! Filters, version semantics, sorting and marker pagination.
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use appcat::services::import;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};

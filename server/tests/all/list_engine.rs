@@ -2,7 +2,7 @@
 //! every kind of write, the plans the indexes serve, cached counts that
 //! follow writes, and full-text search.
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use appcat::entities::{artifact, artifact_member};
 use appcat::services::generate;
 use axum::http::StatusCode;

@@ -1,6 +1,6 @@
 //! Pages render on the server with the right status and only public data.
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::json;

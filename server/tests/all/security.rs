@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use appcat::services::{Limits, accounts};
 use axum::body::Body;
 use axum::extract::ConnectInfo;

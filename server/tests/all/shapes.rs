@@ -12,7 +12,7 @@
 //! created one after the other, so the default order (newest first) never
 //! ties.
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use appcat::services::accounts;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -1,6 +1,6 @@
 //! Type definitions from a directory, and what happens when they change.
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use appcat::services::Limits;
 use appcat::types::TypeRegistry;
 use axum::http::StatusCode;

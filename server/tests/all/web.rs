@@ -3,7 +3,7 @@
 //! the form, follow the redirect. Also the listing-request API and its
 //! access matrix.
 
-use appcat::auth::Role;
+use appcat::caller::Role;
 use appcat::services::{Limits, accounts};
 use axum::Router;
 use axum::body::Body;

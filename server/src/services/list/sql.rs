@@ -21,7 +21,7 @@ use sea_orm::sea_query::{
 
 use super::SortOrder;
 use super::query::{Cond, Plan, Scalar, SortExpr, SortKey, Target, ValueKind};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::entities::{artifact, artifact_property};
 use crate::services::access;
 use crate::types::FilterOp;

@@ -6,9 +6,9 @@ use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 use super::{Pairs, finish, get, signed_in};
-use crate::auth::Role;
+use crate::caller::Role;
 use crate::error::{bad_request, forbidden};
-use crate::services::{accounts, listing};
+use crate::services::{access, accounts, listing};
 use crate::state::AppState;
 use crate::web::WebForm;
 use crate::web::session::SessionUser;
@@ -19,7 +19,7 @@ async fn admin_only(
     form: &Pairs,
 ) -> Result<SessionUser, Response> {
     let su = signed_in(state, session, form, "/admin").await?;
-    if !su.user.is_admin {
+    if !access::can_administer(&su.caller()) {
         return Err(forbidden("catalog admins only").into_response());
     }
     Ok(su)
@@ -70,10 +70,7 @@ pub async fn admin_user(
             "revoke-admin" => false,
             other => return Err(bad_request(format!("unknown action '{other}'"))),
         };
-        if id == su.user.id && !grant {
-            return Err(forbidden("you cannot take away your own admin rights"));
-        }
-        let u = accounts::set_admin(state.db(), &id, grant).await?;
+        let u = accounts::set_admin(state.db(), &su.caller(), &id, grant).await?;
         Ok((
             "/admin".to_owned(),
             format!(

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use tower_sessions::Session;
 
 use super::{Pairs, enc, finish, get, manage_href, signed_in};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult, bad_request};
 use crate::services::view::ArtifactView;
 use crate::services::{artifacts, listing, members};

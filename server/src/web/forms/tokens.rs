@@ -6,7 +6,7 @@ use tower_sessions::Session;
 
 use super::{Pairs, finish, get, signed_in};
 use crate::error::{bad_request, forbidden, not_found};
-use crate::services::accounts;
+use crate::services::{access, accounts};
 use crate::state::AppState;
 use crate::web::WebForm;
 use crate::web::session as sess;
@@ -23,7 +23,8 @@ pub async fn create_token(
     };
     let result = async {
         let tenant = get(&form, "tenant");
-        if !su.tenants.iter().any(|(t, _)| t == tenant) && !su.user.is_admin {
+        let member = su.tenants.iter().any(|(t, _)| t == tenant);
+        if !access::can_hold_token(su.user.is_admin, member) {
             return Err(forbidden(format!("you are not a member of '{tenant}'")));
         }
         let name = get(&form, "name").trim();
