@@ -65,16 +65,24 @@ fn sqlite_sequence(row: &str) -> String {
 }
 
 /// A PostgreSQL statement trigger function that locks and recomputes the
-/// sequences `touched` (a query over the transition tables) names.
+/// sequences `touched` (a query over the transition tables) names. The
+/// touched sequences are few, while the table may be large and not yet
+/// analysed (a bulk load): a hash join over a sequential scan of
+/// `artifacts` per statement would make a load quadratic. So the function
+/// plans with scans and hash or merge joins priced out (settings that hold
+/// only while it runs), and both statements go through `EXECUTE`, planned
+/// afresh rather than from a plan cached while the table was empty; each
+/// touched sequence is found through `ix_artifacts_sequence`.
 fn postgres_markers_function(name: &str, touched: &str) -> String {
     format!(
-        "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+        "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql \
+         SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$ \
          BEGIN \
            IF pg_trigger_depth() > 1 THEN RETURN NULL; END IF; \
-           PERFORM pg_advisory_xact_lock(k) FROM ( \
+           EXECUTE $q$ SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k) FROM ( \
              SELECT DISTINCT hashtextextended(type_name || '/' || owner || '/' || name, 7303) AS k \
-             FROM ({touched}) t ORDER BY k) s; \
-           UPDATE artifacts SET \
+             FROM ({touched}) t ORDER BY k) s) locked $q$; \
+           EXECUTE $q$ UPDATE artifacts SET \
              latest_all = coalesce(NOT artifacts.is_prerelease AND artifacts.version_sort = (\
                SELECT max(a2.version_sort) FROM artifacts a2 \
                WHERE a2.type_name = artifacts.type_name AND a2.owner = artifacts.owner \
@@ -87,7 +95,7 @@ fn postgres_markers_function(name: &str, touched: &str) -> String {
                  AND a2.visibility = 'public' AND a2.status = 'active'), false) \
            FROM (SELECT DISTINCT type_name, owner, name FROM ({touched}) t) s \
            WHERE artifacts.type_name = s.type_name AND artifacts.owner = s.owner \
-             AND artifacts.name = s.name; \
+             AND artifacts.name = s.name $q$; \
            RETURN NULL; \
          END $$"
     )

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, Statement,
+    QueryFilter, Statement, TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -163,23 +163,28 @@ async fn latest_markers_follow_every_change_for_every_caller() {
 }
 
 async fn plan(app: &TestApp, sql: &str) -> String {
-    let db = &app.catalog.db;
-    let backend = db.get_database_backend();
+    // One transaction: the setting and the EXPLAIN on the same connection.
+    let txn = app.catalog.db.begin().await.expect("begin");
+    let backend = txn.get_database_backend();
     let explain = match backend {
         DbBackend::Postgres => {
             // Tiny test tables are cheaper to scan than to look up; with
             // scans priced out the plan shows whether an index serves.
-            db.execute(Statement::from_string(backend, "SET enable_seqscan = off"))
-                .await
-                .expect("set");
+            txn.execute(Statement::from_string(
+                backend,
+                "SET LOCAL enable_seqscan = off",
+            ))
+            .await
+            .expect("set");
             format!("EXPLAIN {sql}")
         }
         _ => format!("EXPLAIN QUERY PLAN {sql}"),
     };
-    let rows = db
+    let rows = txn
         .query_all(Statement::from_string(backend, explain))
         .await
         .expect("explain");
+    txn.rollback().await.ok();
     rows.iter()
         .map(|r| {
             r.try_get::<String>("", "QUERY PLAN")
