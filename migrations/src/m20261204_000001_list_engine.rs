@@ -39,27 +39,27 @@ fn sqlite_doc(r: &str) -> String {
     )
 }
 
-/// The marker update of the rows `filter` selects (SQLite booleans are
-/// integers).
-fn sqlite_markers(filter: &str) -> String {
+/// The marker update of the rows `filter` selects (the same SQL on both
+/// databases: SQLite reads `false` as 0).
+fn markers(filter: &str) -> String {
     format!(
         "UPDATE artifacts SET \
            latest_all = coalesce(NOT is_prerelease AND version_sort = (\
              SELECT max(a2.version_sort) FROM artifacts a2 \
              WHERE a2.type_name = artifacts.type_name AND a2.owner = artifacts.owner \
-               AND a2.name = artifacts.name AND a2.is_prerelease = 0), 0), \
+               AND a2.name = artifacts.name AND NOT a2.is_prerelease), false), \
            latest_public = coalesce(visibility = 'public' AND status = 'active' \
              AND NOT is_prerelease AND version_sort = (\
              SELECT max(a2.version_sort) FROM artifacts a2 \
              WHERE a2.type_name = artifacts.type_name AND a2.owner = artifacts.owner \
-               AND a2.name = artifacts.name AND a2.is_prerelease = 0 \
-               AND a2.visibility = 'public' AND a2.status = 'active'), 0) \
+               AND a2.name = artifacts.name AND NOT a2.is_prerelease \
+               AND a2.visibility = 'public' AND a2.status = 'active'), false) \
          {filter}"
     )
 }
 
 fn sqlite_sequence(row: &str) -> String {
-    sqlite_markers(&format!(
+    markers(&format!(
         "WHERE type_name = {row}.type_name AND owner = {row}.owner AND name = {row}.name"
     ))
 }
@@ -107,7 +107,7 @@ fn sqlite_statements() -> Vec<String> {
         "ALTER TABLE artifacts ADD COLUMN latest_all boolean NOT NULL DEFAULT 0".to_owned(),
         "ALTER TABLE artifacts ADD COLUMN latest_public boolean NOT NULL DEFAULT 0".to_owned(),
         // Markers for what exists.
-        sqlite_markers(""),
+        markers(""),
         "CREATE INDEX ix_artifacts_sequence ON artifacts (type_name, owner, name, version_sort)"
             .to_owned(),
         "CREATE INDEX ix_artifacts_latest_public ON artifacts (type_name, created_at) \
@@ -184,18 +184,7 @@ fn postgres_statements() -> Vec<String> {
     let mut out = vec![
         "ALTER TABLE artifacts ADD COLUMN latest_all boolean NOT NULL DEFAULT false".to_owned(),
         "ALTER TABLE artifacts ADD COLUMN latest_public boolean NOT NULL DEFAULT false".to_owned(),
-        "UPDATE artifacts SET \
-           latest_all = coalesce(NOT is_prerelease AND version_sort = (\
-             SELECT max(a2.version_sort) FROM artifacts a2 \
-             WHERE a2.type_name = artifacts.type_name AND a2.owner = artifacts.owner \
-               AND a2.name = artifacts.name AND NOT a2.is_prerelease), false), \
-           latest_public = coalesce(visibility = 'public' AND status = 'active' \
-             AND NOT is_prerelease AND version_sort = (\
-             SELECT max(a2.version_sort) FROM artifacts a2 \
-             WHERE a2.type_name = artifacts.type_name AND a2.owner = artifacts.owner \
-               AND a2.name = artifacts.name AND NOT a2.is_prerelease \
-               AND a2.visibility = 'public' AND a2.status = 'active'), false)"
-            .to_owned(),
+        markers(""),
         "CREATE INDEX ix_artifacts_sequence ON artifacts (type_name, owner, name, version_sort)"
             .to_owned(),
         "CREATE INDEX ix_artifacts_latest_public ON artifacts (type_name, created_at) \
