@@ -78,7 +78,7 @@ serve:
 
 test: lint test-sqlite test-postgres test-e2e test-glareclient fuzz-ci
 
-lint:
+lint: tool-wasm
 	cargo fmt --all -- --check
 	cargo clippy -p server -p migrations --all-targets -- -D warnings
 	cargo clippy -p frontend -p app --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
