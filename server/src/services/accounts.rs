@@ -3,8 +3,10 @@
 
 use chrono::{Duration, Utc};
 use rand::RngCore;
+use sea_orm::sea_query::{Alias, Condition, Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, Set,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -137,8 +139,49 @@ pub fn hash_token(token: &str) -> String {
 /// left the tenant) are 401.
 pub async fn authenticate_token(db: &DatabaseConnection, token: &str) -> AppResult<Caller> {
     let invalid = || AppError::Unauthorized("the token is invalid, revoked or expired".to_owned());
-    let row = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(hash_token(token.trim())))
+    // One statement: the token, its user and the user's role in the token's
+    // tenant (every authenticated request pays for this lookup).
+    let q = Query::select()
+        .expr_as(
+            Expr::col((api_token::Entity, api_token::Column::Id)),
+            Alias::new("token_id"),
+        )
+        .columns([
+            (api_token::Entity, api_token::Column::TenantId),
+            (api_token::Entity, api_token::Column::UserId),
+            (api_token::Entity, api_token::Column::Scopes),
+            (api_token::Entity, api_token::Column::LastUsedAt),
+            (api_token::Entity, api_token::Column::ExpiresAt),
+        ])
+        .columns([
+            (user::Entity, user::Column::Username),
+            (user::Entity, user::Column::IsAdmin),
+        ])
+        .column((membership::Entity, membership::Column::Role))
+        .from(api_token::Entity)
+        .inner_join(
+            user::Entity,
+            Expr::col((user::Entity, user::Column::Id))
+                .equals((api_token::Entity, api_token::Column::UserId)),
+        )
+        .left_join(
+            membership::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((membership::Entity, membership::Column::UserId))
+                        .equals((api_token::Entity, api_token::Column::UserId)),
+                )
+                .add(
+                    Expr::col((membership::Entity, membership::Column::TenantId))
+                        .equals((api_token::Entity, api_token::Column::TenantId)),
+                ),
+        )
+        .and_where(
+            Expr::col((api_token::Entity, api_token::Column::TokenHash))
+                .eq(hash_token(token.trim())),
+        )
+        .to_owned();
+    let row = TokenCaller::find_by_statement(db.get_database_backend().build(&q))
         .one(db)
         .await?
         .ok_or_else(invalid)?;
@@ -146,15 +189,8 @@ pub async fn authenticate_token(db: &DatabaseConnection, token: &str) -> AppResu
     if row.expires_at.is_some_and(|t| t <= now) {
         return Err(invalid());
     }
-    let user = user::Entity::find_by_id(row.user_id.clone())
-        .one(db)
-        .await?
-        .ok_or_else(invalid)?;
-    let role = membership::Entity::find_by_id((user.id.clone(), row.tenant_id.clone()))
-        .one(db)
-        .await?
-        .and_then(|m| Role::parse(&m.role));
-    if !access::can_hold_token(user.is_admin, role.is_some()) {
+    let role = row.role.as_deref().and_then(Role::parse);
+    if !access::can_hold_token(row.is_admin, role.is_some()) {
         // The user left the tenant the token was made for.
         return Err(invalid());
     }
@@ -163,21 +199,36 @@ pub async fn authenticate_token(db: &DatabaseConnection, token: &str) -> AppResu
     if row
         .last_used_at
         .is_none_or(|t| now - t > chrono::Duration::minutes(1))
+        && let Err(e) = api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
+            .filter(api_token::Column::Id.eq(row.token_id))
+            .exec(db)
+            .await
     {
-        let mut active: api_token::ActiveModel = row.clone().into();
-        active.last_used_at = Set(Some(now));
-        if let Err(e) = active.update(db).await {
-            tracing::warn!(error = %e, "could not record token use");
-        }
+        tracing::warn!(error = %e, "could not record token use");
     }
     Ok(Caller::User(Principal {
-        user_id: user.id,
-        username: user.username,
+        user_id: row.user_id,
+        username: row.username,
         tenant: row.tenant_id,
         role,
-        is_admin: user.is_admin,
+        is_admin: row.is_admin,
         scopes,
     }))
+}
+
+/// What [`authenticate_token`] reads in its one statement.
+#[derive(FromQueryResult)]
+struct TokenCaller {
+    token_id: String,
+    tenant_id: String,
+    user_id: String,
+    scopes: String,
+    last_used_at: Option<chrono::DateTime<Utc>>,
+    expires_at: Option<chrono::DateTime<Utc>>,
+    username: String,
+    is_admin: bool,
+    role: Option<String>,
 }
 
 /// A new token; the secret is returned once and only its hash is kept.

@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, Order, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, FromQueryResult, Iterable, Statement};
 
-use self::query::{Cond, Plan, Scalar, Target, ValueKind};
+use self::query::{Cond, Plan, Scalar, SortExpr, Target, ValueKind};
 pub use self::query::{MAX_TEXT_CHARS, words};
 use super::Catalog;
 use super::access;
@@ -166,6 +166,8 @@ pub struct ListPage {
 #[derive(Debug, Default)]
 pub struct Cache {
     entries: Mutex<HashMap<String, (i64, Cached)>>,
+    /// The planner's estimate of the catalog's size, and when it was read.
+    size: Mutex<Option<(std::time::Instant, Option<u64>)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -230,21 +232,72 @@ fn scope_key(caller: &Caller) -> String {
 }
 
 /// Tag filters whose tags are rare enough are answered from the tag index
-/// first: at most this many artifacts become an `id IN (...)` condition, so
-/// the database reads only those rows instead of walking the sort order
-/// looking for them.
-const NARROW_AT_MOST: u64 = 2000;
+/// first: their artifacts become an `id IN (...)` condition, so the database
+/// reads only those rows instead of walking the sort order looking for
+/// them. Walking finds a page of a tag held by `k` of `n` artifacts after
+/// about `25 n / k` rows, reading the ids costs `k`: they break even near
+/// `k = 5 sqrt(n)`, hence the bound (within these limits; the fixed bound
+/// when the size is not known).
+fn narrow_at_most(size: Option<u64>) -> u64 {
+    const FIXED: u64 = 2000;
+    match size {
+        // u64 -> f64 -> u64: sizes are far below 2^52.
+        Some(n) => ((n as f64).sqrt() * 5.0).clamp(200.0, 5000.0) as u64,
+        None => FIXED,
+    }
+}
 
-/// Adds `id IN (...)` for the first tag filter whose artifacts are few.
-async fn narrow(catalog: &Catalog, plan: &mut Plan) -> AppResult<()> {
+/// How long the size estimate is used before it is read again.
+const SIZE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The number of artifacts as the database's statistics have it (`ANALYZE`
+/// runs after every import), read at most once a minute; `None` before any
+/// statistics exist.
+async fn size_estimate(catalog: &Catalog) -> Option<u64> {
+    if let Ok(size) = catalog.lists.size.lock()
+        && let Some((at, n)) = *size
+        && at.elapsed() < SIZE_TTL
+    {
+        return n;
+    }
+    let backend = catalog.db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT CAST(reltuples AS BIGINT) AS n FROM pg_class \
+             WHERE oid = to_regclass('artifacts')"
+        }
+        // The first number of an index's stat is its row count: the
+        // table's, for every index but a partial one.
+        _ => {
+            "SELECT MAX(CAST(stat AS INTEGER)) AS n FROM sqlite_stat1 \
+             WHERE tbl = 'artifacts'"
+        }
+    };
+    // No statistics table yet (SQLite before its first ANALYZE) is "not known".
+    let n = match catalog.db.query_one(Statement::from_string(backend, sql)).await {
+        Ok(row) => row
+            .and_then(|r| r.try_get::<i64>("", "n").ok())
+            .and_then(|n| u64::try_from(n).ok()),
+        Err(_) => None,
+    };
+    if let Ok(mut size) = catalog.lists.size.lock() {
+        *size = Some((std::time::Instant::now(), n));
+    }
+    n
+}
+
+/// Adds `id IN (...)` for the first tag filter whose artifacts are few;
+/// true when it did.
+async fn narrow(catalog: &Catalog, plan: &mut Plan) -> AppResult<bool> {
     let tags = plan.all.iter().find_map(|c| match c {
         Cond::TagsAll(tags) if !tags.is_empty() => Some(vec![tags[0].clone()]),
         Cond::TagsAny(tags) if !tags.is_empty() => Some(tags.clone()),
         _ => None,
     });
     let Some(tags) = tags else {
-        return Ok(());
+        return Ok(false);
     };
+    let at_most = narrow_at_most(size_estimate(catalog).await);
     let mut q = Query::select();
     q.distinct()
         .column(artifact_property::Column::ArtifactId)
@@ -252,11 +305,11 @@ async fn narrow(catalog: &Catalog, plan: &mut Plan) -> AppResult<()> {
         .and_where(artifact_property::Column::Name.eq("tags"))
         .and_where(artifact_property::Column::Key.eq(""))
         .and_where(artifact_property::Column::StrValue.is_in(tags))
-        .limit(NARROW_AT_MOST + 1);
+        .limit(at_most + 1);
     let backend = catalog.db.get_database_backend();
     let rows = catalog.db.query_all(backend.build(&q)).await?;
-    if rows.len() as u64 > NARROW_AT_MOST {
-        return Ok(());
+    if rows.len() as u64 > at_most {
+        return Ok(false);
     }
     let ids = rows
         .iter()
@@ -267,6 +320,51 @@ async fn narrow(catalog: &Catalog, plan: &mut Plan) -> AppResult<()> {
         op: FilterOp::In,
         values: ids,
     });
+    Ok(true)
+}
+
+/// On SQLite, marks a full-text filter whose words match more artifacts
+/// than [`narrow_at_most`] as frequent: its page is then found by walking
+/// the sort order (a frequent word soon gives a page) instead of reading and
+/// sorting every match. Ranked listings need every match scored, and a
+/// listing already narrowed to a few ids starts from those.
+async fn frequent_text(catalog: &Catalog, plan: &mut Plan, narrowed: bool) -> AppResult<()> {
+    let backend = catalog.db.get_database_backend();
+    if backend != DbBackend::Sqlite
+        || narrowed
+        || plan.sort.iter().any(|k| k.expr == SortExpr::Relevance)
+    {
+        return Ok(());
+    }
+    let Some(i) = plan
+        .all
+        .iter()
+        .position(|c| matches!(c, Cond::Text(w) if !w.is_empty()))
+    else {
+        return Ok(());
+    };
+    let Cond::Text(words) = &plan.all[i] else {
+        return Ok(());
+    };
+    let at_most = narrow_at_most(size_estimate(catalog).await);
+    let probe = Statement::from_sql_and_values(
+        backend,
+        "SELECT count(*) AS n FROM (SELECT 1 FROM artifacts_fts WHERE artifacts_fts MATCH ? LIMIT ?)",
+        [
+            sql::fts5_query(words).into(),
+            i64::try_from(at_most + 1).unwrap_or(i64::MAX).into(),
+        ],
+    );
+    let n = catalog
+        .db
+        .query_one(probe)
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if u64::try_from(n).unwrap_or(0) > at_most {
+        plan.all[i] = Cond::FrequentText(words.clone());
+    }
     Ok(())
 }
 
@@ -324,7 +422,7 @@ pub async fn list(catalog: &Catalog, caller: &Caller, q: &ListQuery) -> AppResul
             .cond_where(plan.full_condition(backend, caller));
         format!("count {} {:?}", scope_key(caller), backend.build(&count))
     };
-    narrow(catalog, &mut plan).await?;
+    let narrowed = narrow(catalog, &mut plan).await?;
     let cond = plan.full_condition(backend, caller);
     let total_count = match catalog.lists.get(&count_key, generation) {
         Some(Cached::Count(n)) => n,
@@ -347,6 +445,7 @@ pub async fn list(catalog: &Catalog, caller: &Caller, q: &ListQuery) -> AppResul
         }
     };
 
+    frequent_text(catalog, &mut plan, narrowed).await?;
     let rows =
         artifact::Model::find_by_statement(backend.build(&select_rows(&plan, backend, caller)))
             .all(&catalog.db)

@@ -7,7 +7,8 @@ use appcat::caller::Role;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::{TestApp, unique};
+use crate::builders::{Art, Built, TestCatalog};
+use crate::common::unique;
 
 const ACTORS: [&str; 6] = [
     "anonymous",
@@ -20,67 +21,33 @@ const ACTORS: [&str; 6] = [
 const VIS: [&str; 3] = ["private", "shared", "public"];
 
 struct World {
-    app: TestApp,
+    app: Built,
     tokens: Vec<Option<String>>,
     owner: String,
     admin: String,
 }
 
 async fn world() -> World {
-    let app = TestApp::new().await;
-    app.tenant("acme").await;
-    app.tenant("other").await;
-    app.tenant("stranger").await;
-    let stranger = app
-        .user(
-            "sam",
-            "stranger",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+    let app = TestCatalog::new()
+        .user("sam", "stranger", Role::Admin)
+        .user("olga", "other", Role::Admin)
+        .user("mia", "acme", Role::Member)
+        .user("alice", "acme", Role::Admin)
+        .admin("root")
+        .build()
         .await;
-    let other = app
-        .user(
-            "olga",
-            "other",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
-        .await;
-    let member = app
-        .user(
-            "mia",
-            "acme",
-            Some(Role::Member),
-            false,
-            "read,write,publish",
-        )
-        .await;
-    let tadmin = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
-        .await;
-    let admin = app
-        .user("root", "ops", None, true, "read,write,publish")
-        .await;
+    let token = |name: &str| app.token(name).to_owned();
     World {
         tokens: vec![
             None,
-            Some(stranger),
-            Some(other),
-            Some(member),
-            Some(tadmin.clone()),
-            Some(admin.clone()),
+            Some(token("sam")),
+            Some(token("olga")),
+            Some(token("mia")),
+            Some(token("alice")),
+            Some(token("root")),
         ],
-        owner: tadmin,
-        admin,
+        owner: token("alice"),
+        admin: token("root"),
         app,
     }
 }
@@ -88,47 +55,13 @@ async fn world() -> World {
 impl World {
     /// An active heat template of acme with the given visibility.
     async fn fixture(&self, visibility: &str) -> String {
-        let id = self
-            .app
-            .active_template(&self.owner, &unique("tpl"), "1.0.0")
-            .await;
-        let uri = format!("/api/v1/artifacts/heat_templates/{id}");
-        match visibility {
-            "shared" => {
-                let (s, v) = self
-                    .app
-                    .patch(
-                        &uri,
-                        Some(&self.owner),
-                        json!([{"op": "replace", "path": "/visibility", "value": "shared"}]),
-                    )
-                    .await;
-                assert_eq!(s, StatusCode::OK, "{v}");
-                let (s, v) = self
-                    .app
-                    .call(
-                        Method::POST,
-                        &format!("{uri}/members"),
-                        Some(&self.owner),
-                        Some(json!({"tenant": "other"})),
-                    )
-                    .await;
-                assert_eq!(s, StatusCode::CREATED, "{v}");
-            }
-            "public" => {
-                let (s, v) = self
-                    .app
-                    .patch(
-                        &uri,
-                        Some(&self.admin),
-                        json!([{"op": "replace", "path": "/visibility", "value": "public"}]),
-                    )
-                    .await;
-                assert_eq!(s, StatusCode::OK, "{v}");
-            }
-            _ => {}
-        }
-        id
+        let art = Art::template(&unique("tpl"), "1.0.0");
+        let art = match visibility {
+            "shared" => art.shared_with("other"),
+            "public" => art.public(),
+            _ => art,
+        };
+        self.app.add("alice", &art).await
     }
 
     /// Runs `check` for every actor and visibility and compares with the

@@ -5,22 +5,17 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 
+use crate::builders::{Built, TestCatalog};
 use crate::common::{TestApp, error_message, unique};
 
-async fn setup() -> (TestApp, String, String) {
-    let app = TestApp::new().await;
-    let owner = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+/// acme's admin alice and the catalog admin root.
+async fn setup() -> (Built, String, String) {
+    let app = TestCatalog::new()
+        .user("alice", "acme", Role::Admin)
+        .admin("root")
+        .build()
         .await;
-    let admin = app
-        .user("root", "ops", None, true, "read,write,publish")
-        .await;
+    let (owner, admin) = (app.token("alice").to_owned(), app.token("root").to_owned());
     (app, owner, admin)
 }
 

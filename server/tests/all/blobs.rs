@@ -10,13 +10,19 @@ use md5::{Digest as _, Md5};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+use crate::builders::{Art, Built, TestCatalog};
 use crate::common::{TestApp, error_message, unique};
 
-async fn draft(app: &TestApp, token: &str) -> String {
-    let id = app
-        .create("heat_templates", token, json!({"name": unique("t")}))
+/// acme's admin alice and a drafted heat template of hers: the app, her
+/// token and the draft's URI.
+async fn with_draft(catalog: TestCatalog) -> (Built, String, String) {
+    let app = catalog
+        .user("alice", "acme", Role::Admin)
+        .artifact("alice", Art::draft("heat_templates", json!({"name": "t"})))
+        .build()
         .await;
-    format!("/api/v1/artifacts/heat_templates/{id}")
+    let (t, uri) = (app.token("alice").to_owned(), app.uri("t"));
+    (app, t, uri)
 }
 
 fn data(n: usize) -> Vec<u8> {
@@ -25,17 +31,7 @@ fn data(n: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn upload_download_checksums_and_ranges() {
-    let app = TestApp::new().await;
-    let t = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
-        .await;
-    let uri = draft(&app, &t).await;
+    let (app, t, uri) = with_draft(TestCatalog::new()).await;
     let body = data(300_000);
     let (s, v) = app
         .put_blob(
@@ -183,24 +179,11 @@ fn count_files(dir: &std::path::Path) -> usize {
 
 #[tokio::test]
 async fn limits_and_content_types() {
-    let app = TestApp::with(
-        Limits {
-            max_blob_size: 1000,
-            ..Limits::default()
-        },
-        None,
-    )
+    let (app, t, uri) = with_draft(TestCatalog::new().limits(Limits {
+        max_blob_size: 1000,
+        ..Limits::default()
+    }))
     .await;
-    let t = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
-        .await;
-    let uri = draft(&app, &t).await;
     // Declared too large: refused before reading.
     let (s, v) = app
         .put_blob(
@@ -248,17 +231,7 @@ async fn limits_and_content_types() {
 
 #[tokio::test]
 async fn broken_and_truncated_uploads_leave_no_trace() {
-    let app = TestApp::new().await;
-    let t = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
-        .await;
-    let uri = draft(&app, &t).await;
+    let (app, t, uri) = with_draft(TestCatalog::new()).await;
     let (_, before) = app.get(&uri, Some(&t)).await;
     // The body breaks off.
     let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
@@ -334,17 +307,7 @@ async fn broken_and_truncated_uploads_leave_no_trace() {
 
 #[tokio::test]
 async fn a_second_upload_while_saving_is_409() {
-    let app = TestApp::new().await;
-    let t = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
-        .await;
-    let uri = draft(&app, &t).await;
+    let (app, t, uri) = with_draft(TestCatalog::new()).await;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
     tx.send(Ok(Bytes::from_static(b"first part ")))
         .await
@@ -406,17 +369,7 @@ fn tokio_stream(
 
 #[tokio::test]
 async fn external_locations_redirect() {
-    let app = TestApp::new().await;
-    let t = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
-        .await;
-    let uri = draft(&app, &t).await;
+    let (app, t, uri) = with_draft(TestCatalog::new()).await;
     let put = |body: &'static str| {
         Request::builder()
             .method(Method::PUT)
@@ -482,17 +435,7 @@ async fn external_locations_redirect() {
 async fn uploads_abandoned_by_a_crash_are_swept_or_restored() {
     use appcat::entities::artifact_blob;
     use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
-    let app = TestApp::new().await;
-    let t = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
-        .await;
-    let uri = draft(&app, &t).await;
+    let (app, t, uri) = with_draft(TestCatalog::new()).await;
     let (s, v) = app
         .put_blob(
             &format!("{uri}/template"),

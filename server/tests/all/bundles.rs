@@ -9,6 +9,7 @@ use axum::http::{Method, Request, StatusCode};
 use bytes::Bytes;
 use serde_json::Value;
 
+use crate::builders::TestCatalog;
 use crate::common::{TestApp, error_message};
 use crate::shared_data;
 
@@ -242,16 +243,11 @@ fn entry(blobs: serde_json::Value, status: &str) -> serde_json::Value {
 #[tokio::test]
 async fn crafted_bundles_are_refused_and_trust_nothing() {
     use sha2::{Digest, Sha256};
-    let app = TestApp::new().await;
-    let t = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+    let app = TestCatalog::new()
+        .user("alice", "acme", Role::Admin)
+        .build()
         .await;
+    let t = app.token("alice").to_owned();
     let data = b"heat_template_version: 2016-10-14\n".to_vec();
     let sha = hex::encode(Sha256::digest(&data));
     let path = format!("blobs/{sha}");

@@ -10,12 +10,11 @@ use axum::http::{Method, Request, StatusCode};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 
+use crate::builders::{Art, Built, TestCatalog};
 use crate::common::{TestApp, error_message};
 
-const ADMIN_SCOPES: &str = "read,write,publish";
-
 struct World {
-    app: TestApp,
+    app: Built,
     owner: String,
     member: String,
     other: String,
@@ -30,55 +29,28 @@ struct World {
 /// artifact is shared with it), and root (catalog admin); a public, a
 /// private and a shared active template of acme.
 async fn world() -> World {
-    let app = TestApp::new().await;
-    let owner = app
-        .user("olga", "acme", Some(Role::Admin), false, ADMIN_SCOPES)
+    let app = TestCatalog::new()
+        .user("olga", "acme", Role::Admin)
+        .user_with("mia", "acme", Some(Role::Member), "read,write")
+        .user("otto", "rival", Role::Admin)
+        .user("pat", "partner", Role::Admin)
+        .admin("root")
+        .artifact("olga", Art::template("liked", "1.0.0").public())
+        .artifact("olga", Art::template("secret", "1.0.0"))
+        .artifact("olga", Art::template("partnered", "1.0.0").shared_with("partner"))
+        .build()
         .await;
-    let member = app
-        .user("mia", "acme", Some(Role::Member), false, "read,write")
-        .await;
-    let other = app
-        .user("otto", "rival", Some(Role::Admin), false, ADMIN_SCOPES)
-        .await;
-    let shared = app
-        .user("pat", "partner", Some(Role::Admin), false, ADMIN_SCOPES)
-        .await;
-    let admin = app.user("root", "ops", None, true, ADMIN_SCOPES).await;
-    let public = app.active_template(&owner, "liked", "1.0.0").await;
-    app.patch(
-        &format!("/api/v1/artifacts/heat_templates/{public}"),
-        Some(&admin),
-        json!([{"op": "replace", "path": "/visibility", "value": "public"}]),
-    )
-    .await;
-    let private = app.active_template(&owner, "secret", "1.0.0").await;
-    let shared_id = app.active_template(&owner, "partnered", "1.0.0").await;
-    let uri = format!("/api/v1/artifacts/heat_templates/{shared_id}");
-    app.patch(
-        &uri,
-        Some(&owner),
-        json!([{"op": "replace", "path": "/visibility", "value": "shared"}]),
-    )
-    .await;
-    let (s, _) = app
-        .call(
-            Method::POST,
-            &format!("{uri}/members"),
-            Some(&owner),
-            Some(json!({"tenant": "partner"})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    let token = |name: &str| app.token(name).to_owned();
     World {
+        owner: token("olga"),
+        member: token("mia"),
+        other: token("otto"),
+        shared: token("pat"),
+        admin: token("root"),
+        public: app.id("liked").to_owned(),
+        private: app.id("secret").to_owned(),
+        shared_id: app.id("partnered").to_owned(),
         app,
-        owner,
-        member,
-        other,
-        shared,
-        admin,
-        public,
-        private,
-        shared_id,
     }
 }
 

@@ -4,6 +4,7 @@ use appcat::caller::Role;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::builders::TestCatalog;
 use crate::common::{TestApp, error_message};
 
 fn versions(v: &Value) -> Vec<String> {
@@ -22,16 +23,11 @@ fn versions(v: &Value) -> Vec<String> {
 }
 
 async fn seeded() -> (TestApp, String) {
-    let app = TestApp::new().await;
-    let token = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+    let app = TestCatalog::new()
+        .user("alice", "acme", Role::Admin)
+        .build()
         .await;
+    let token = app.token("alice").to_owned();
     for (i, v) in [
         "1.0.0",
         "2.1",

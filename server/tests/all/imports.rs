@@ -91,8 +91,11 @@ async fn legacy_catalog_imports_completely_idempotently_with_the_right_dependenc
     let Some(dir) = shared_data::dir() else {
         return;
     };
-    let app = TestApp::new().await;
-    let admin = app.user("root", "openstack", None, true, "read").await;
+    let app = TestCatalog::new()
+        .admin_with("root", "openstack", "read")
+        .build()
+        .await;
+    let admin = app.token("root").to_owned();
     let text = std::fs::read(dir.join("app-catalog/assets.yaml")).expect("read");
     let dead = std::fs::read(dir.join("app-catalog/assets_dead.yaml")).expect("read");
     let report =
@@ -309,8 +312,11 @@ async fn murano_packages_import_with_requires_resolved_by_murano_rules() {
     let Some(dir) = shared_data::dir() else {
         return;
     };
-    let app = TestApp::new().await;
-    let admin = app.user("root", "openstack", None, true, "read").await;
+    let app = TestCatalog::new()
+        .admin_with("root", "openstack", "read")
+        .build()
+        .await;
+    let admin = app.token("root").to_owned();
     let report = import::import_murano(
         &app.catalog,
         "openstack",
@@ -474,25 +480,13 @@ async fn murano_packages_import_with_requires_resolved_by_murano_rules() {
 
 #[tokio::test]
 async fn resolution_follows_murano_rules_visibility_and_reports_cycles() {
-    let app = TestApp::new().await;
-    let t = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+    let app = TestCatalog::new()
+        .user("alice", "acme", Role::Admin)
+        .user("bob", "beta", Role::Admin)
+        .build()
         .await;
-    let other = app
-        .user(
-            "bob",
-            "beta",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
-        .await;
+    let t = app.token("alice").to_owned();
+    let other = app.token("bob").to_owned();
     for (name, version) in [
         ("lib", "0.9.0"),
         ("lib", "1.0.3"),
@@ -628,16 +622,11 @@ const MANIFEST: &[u8] = b"Format: 1.3\nType: Application\nFullName: com.example.
 
 #[tokio::test]
 async fn package_uploads_fill_fields_and_bad_archives_are_refused() {
-    let app = TestApp::new().await;
-    let t = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+    let app = TestCatalog::new()
+        .user("alice", "acme", Role::Admin)
+        .build()
         .await;
+    let t = app.token("alice").to_owned();
     let id = app
         .create("murano_packages", &t, json!({"name": "placeholder"}))
         .await;

@@ -5,6 +5,7 @@
 mod access;
 mod artifacts;
 mod blobs;
+mod builders;
 mod bundles;
 mod common;
 mod community;

@@ -22,19 +22,13 @@ async fn page(app: &TestApp, uri: &str) -> (StatusCode, String) {
 
 #[tokio::test]
 async fn pages_show_public_artifacts_with_the_right_status() {
-    let app = TestApp::new().await;
-    let owner = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+    let app = TestCatalog::new()
+        .user("alice", "acme", Role::Admin)
+        .admin("root")
+        .build()
         .await;
-    let admin = app
-        .user("root", "ops", None, true, "read,write,publish")
-        .await;
+    let owner = app.token("alice").to_owned();
+    let admin = app.token("root").to_owned();
     let public = app.active_template(&owner, "shown-template", "1.0.0").await;
     app.patch(
         &format!("/api/v1/artifacts/heat_templates/{public}"),
@@ -72,19 +66,13 @@ async fn pages_show_public_artifacts_with_the_right_status() {
 
 #[tokio::test]
 async fn detail_pages_render_sanitised_markdown_versions_and_dependencies() {
-    let app = TestApp::new().await;
-    let owner = app
-        .user(
-            "alice",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+    let app = TestCatalog::new()
+        .user("alice", "acme", Role::Admin)
+        .admin("root")
+        .build()
         .await;
-    let admin = app
-        .user("root", "ops", None, true, "read,write,publish")
-        .await;
+    let owner = app.token("alice").to_owned();
+    let admin = app.token("root").to_owned();
     let publish = |id: String| {
         let admin = admin.clone();
         let app = &app;

@@ -12,6 +12,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+use crate::builders::TestCatalog;
 use crate::common::{TestApp, error_message};
 
 /// A cookie jar with the one session cookie, against one router.
@@ -329,10 +330,11 @@ async fn csrf_is_required_on_forms_and_on_session_api_calls() {
 
 #[tokio::test]
 async fn publisher_flow_through_forms_and_admin_approval() {
-    let app = TestApp::new().await;
-    let root = app
-        .user("root", "ops", None, true, "read,write,publish")
+    let app = TestCatalog::new()
+        .admin("root")
+        .build()
         .await;
+    let root = app.token("root").to_owned();
     accounts::set_password(&app.catalog.db, "root", "root password 1")
         .await
         .expect("password");
@@ -488,34 +490,19 @@ async fn publisher_flow_through_forms_and_admin_approval() {
 
 #[tokio::test]
 async fn listing_requests_access_matrix() {
-    let app = TestApp::new().await;
-    let owner = app
-        .user(
-            "olga",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+    let app = TestCatalog::new()
+        .user("olga", "acme", Role::Admin)
+        .user_with("mia", "acme", Some(Role::Member), "read,write")
+        .user_with("rita", "acme", Some(Role::Member), "read")
+        .user("otto", "rival", Role::Admin)
+        .admin("root")
+        .build()
         .await;
-    let member = app
-        .user("mia", "acme", Some(Role::Member), false, "read,write")
-        .await;
-    let reader = app
-        .user("rita", "acme", Some(Role::Member), false, "read")
-        .await;
-    let other = app
-        .user(
-            "otto",
-            "rival",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
-        .await;
-    let admin = app
-        .user("root", "ops", None, true, "read,write,publish")
-        .await;
+    let owner = app.token("olga").to_owned();
+    let member = app.token("mia").to_owned();
+    let reader = app.token("rita").to_owned();
+    let other = app.token("otto").to_owned();
+    let admin = app.token("root").to_owned();
     let active = app.active_template(&owner, "listed", "1.0.0").await;
     let draft = app
         .create(
@@ -648,16 +635,11 @@ async fn listing_requests_access_matrix() {
 
 #[tokio::test]
 async fn pages_need_sign_in_and_rights_and_hide_other_tenants() {
-    let app = TestApp::new().await;
-    let owner = app
-        .user(
-            "olga",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+    let app = TestCatalog::new()
+        .user("olga", "acme", Role::Admin)
+        .build()
         .await;
+    let owner = app.token("olga").to_owned();
     let private = app.active_template(&owner, "internal", "1.0.0").await;
     let mut anon = Browser::new(app.router.clone());
     for page in [
@@ -855,19 +837,13 @@ async fn session_cookie_flags_and_replicas_share_sessions() {
 
 #[tokio::test]
 async fn browse_takes_a_version_requirement_and_a_sort() {
-    let app = TestApp::new().await;
-    let owner = app
-        .user(
-            "olga",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+    let app = TestCatalog::new()
+        .user("olga", "acme", Role::Admin)
+        .admin("root")
+        .build()
         .await;
-    let admin = app
-        .user("root", "ops", None, true, "read,write,publish")
-        .await;
+    let owner = app.token("olga").to_owned();
+    let admin = app.token("root").to_owned();
     for (name, version) in [("alpha", "1.0.0"), ("beta", "2.5.0"), ("gamma", "3.0.0")] {
         let id = app.active_template(&owner, name, version).await;
         app.patch(
@@ -904,19 +880,13 @@ async fn browse_takes_a_version_requirement_and_a_sort() {
 
 #[tokio::test]
 async fn community_forms_rate_review_reply_report_and_moderate() {
-    let app = TestApp::new().await;
-    let owner = app
-        .user(
-            "olga",
-            "acme",
-            Some(Role::Admin),
-            false,
-            "read,write,publish",
-        )
+    let app = TestCatalog::new()
+        .user("olga", "acme", Role::Admin)
+        .admin("root")
+        .build()
         .await;
-    let admin = app
-        .user("root", "ops", None, true, "read,write,publish")
-        .await;
+    let owner = app.token("olga").to_owned();
+    let admin = app.token("root").to_owned();
     accounts::set_password(&app.catalog.db, "olga", "olga password 1")
         .await
         .expect("password");

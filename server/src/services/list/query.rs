@@ -109,6 +109,9 @@ pub(super) enum Cond {
     /// Full text: every word (as a prefix) in the name, display name,
     /// description, tags or provider.
     Text(Vec<String>),
+    /// The same, for words too frequent to start from: the database walks
+    /// the sort order and keeps the rows that match (see `list::narrow`).
+    FrequentText(Vec<String>),
 }
 
 impl Cond {

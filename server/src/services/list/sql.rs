@@ -98,7 +98,7 @@ fn exists_or_not(q: SelectStatement, negate: bool) -> SimpleExpr {
 
 /// The FTS5 query of `words`: each a prefix, all required. Words are
 /// letters and digits only, so quoting them is enough.
-fn fts5_query(words: &[String]) -> String {
+pub(super) fn fts5_query(words: &[String]) -> String {
     words
         .iter()
         .map(|w| format!("\"{w}\"*"))
@@ -119,7 +119,12 @@ fn quoted(t: &Alias) -> String {
     format!("\"{}\"", Iden::to_string(t).replace('"', "\"\""))
 }
 
-fn text_condition(backend: DbBackend, t: &Alias, words: &[String]) -> SimpleExpr {
+/// Rows matching `words`. `frequent`: on SQLite the match is only a filter
+/// (the unary `+` keeps the planner from starting at the full-text index and
+/// sorting every match), so that a page of a frequent word is found by
+/// walking the sort order; PostgreSQL plans from its statistics of the
+/// `tsvector` either way.
+fn text_condition(backend: DbBackend, t: &Alias, words: &[String], frequent: bool) -> SimpleExpr {
     if words.is_empty() {
         // Nothing searchable (only punctuation): nothing matches.
         return Expr::val(1).eq(0);
@@ -132,8 +137,9 @@ fn text_condition(backend: DbBackend, t: &Alias, words: &[String]) -> SimpleExpr
         ),
         _ => Expr::cust_with_values(
             format!(
-                "{t}.\"id\" IN (SELECT d.artifact_id FROM artifacts_fts \
-                 JOIN search_docs d ON d.doc = artifacts_fts.rowid WHERE artifacts_fts MATCH ?)"
+                "{}{t}.\"id\" IN (SELECT d.artifact_id FROM artifacts_fts \
+                 JOIN search_docs d ON d.doc = artifacts_fts.rowid WHERE artifacts_fts MATCH ?)",
+                if frequent { "+" } else { "" }
             ),
             [fts5_query(words)],
         ),
@@ -245,7 +251,8 @@ impl Cond {
                 );
                 Expr::exists(q)
             }
-            Cond::Text(words) => text_condition(backend, t, words),
+            Cond::Text(words) => text_condition(backend, t, words, false),
+            Cond::FrequentText(words) => text_condition(backend, t, words, true),
         }
     }
 }

@@ -96,3 +96,14 @@ fn every_listing_ends_with_a_total_order() {
     let id = order.find("\"id\" ASC").expect("then id");
     assert!(name < created && created < id, "{order}");
 }
+
+#[test]
+fn the_rare_tag_bound_grows_with_the_catalog() {
+    use super::narrow_at_most;
+    assert_eq!(narrow_at_most(None), 2000);
+    assert_eq!(narrow_at_most(Some(0)), 200);
+    assert_eq!(narrow_at_most(Some(10_000)), 500);
+    assert_eq!(narrow_at_most(Some(1_000_000)), 5000);
+    assert_eq!(narrow_at_most(Some(100_000_000)), 5000);
+    assert!(narrow_at_most(Some(100_000)) > narrow_at_most(Some(10_000)));
+}
