@@ -274,7 +274,11 @@ async fn size_estimate(catalog: &Catalog) -> Option<u64> {
         }
     };
     // No statistics table yet (SQLite before its first ANALYZE) is "not known".
-    let n = match catalog.db.query_one(Statement::from_string(backend, sql)).await {
+    let n = match catalog
+        .db
+        .query_one(Statement::from_string(backend, sql))
+        .await
+    {
         Ok(row) => row
             .and_then(|r| r.try_get::<i64>("", "n").ok())
             .and_then(|n| u64::try_from(n).ok()),

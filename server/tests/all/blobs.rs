@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::builders::{Art, Built, TestCatalog};
-use crate::common::{TestApp, error_message, unique};
+use crate::common::error_message;
 
 /// acme's admin alice and a drafted heat template of hers: the app, her
 /// token and the draft's URI.

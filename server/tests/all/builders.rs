@@ -17,7 +17,6 @@
 
 use std::collections::HashMap;
 use std::ops::Deref;
-use std::path::PathBuf;
 
 use appcat::caller::Role;
 use appcat::services::Limits;
@@ -80,18 +79,6 @@ impl Art {
         }
     }
 
-    /// The name the test looks the artifact up by (default: its name).
-    pub fn key(mut self, key: &str) -> Art {
-        self.key = key.to_owned();
-        self
-    }
-
-    /// More fields for the create body.
-    pub fn with(mut self, field: &str, value: Value) -> Art {
-        self.body[field] = value;
-        self
-    }
-
     /// Made public by a catalog admin.
     pub fn public(mut self) -> Art {
         self.visibility = Some("public");
@@ -104,20 +91,12 @@ impl Art {
         self.shared_with.push(tenant.to_owned());
         self
     }
-
-    /// Left drafted (for a template: after its blob is uploaded).
-    pub fn drafted(mut self) -> Art {
-        self.active = false;
-        self
-    }
 }
 
 /// What a test's catalog is to hold.
 #[derive(Default)]
 pub struct TestCatalog {
     limits: Limits,
-    types_dir: Option<PathBuf>,
-    tenants: Vec<String>,
     users: Vec<UserSpec>,
     artifacts: Vec<(String, Art)>,
 }
@@ -129,17 +108,6 @@ impl TestCatalog {
 
     pub fn limits(mut self, limits: Limits) -> TestCatalog {
         self.limits = limits;
-        self
-    }
-
-    pub fn types_dir(mut self, dir: PathBuf) -> TestCatalog {
-        self.types_dir = Some(dir);
-        self
-    }
-
-    /// A tenant no user belongs to.
-    pub fn tenant(mut self, id: &str) -> TestCatalog {
-        self.tenants.push(id.to_owned());
         self
     }
 
@@ -191,10 +159,7 @@ impl TestCatalog {
     }
 
     pub async fn build(self) -> Built {
-        let app = TestApp::with(self.limits, self.types_dir.as_deref()).await;
-        for t in &self.tenants {
-            app.tenant(t).await;
-        }
+        let app = TestApp::with(self.limits, None).await;
         let mut tokens = HashMap::new();
         for u in &self.users {
             let token = app
@@ -286,7 +251,8 @@ impl Built {
                 .await;
             assert_eq!(s, StatusCode::OK, "{v}");
         }
-        let replace = |path: &str, value: &str| json!([{"op": "replace", "path": path, "value": value}]);
+        let replace =
+            |path: &str, value: &str| json!([{"op": "replace", "path": path, "value": value}]);
         if art.active {
             let (s, v) = self
                 .patch(&uri, Some(&token), replace("/status", "active"))

@@ -37,7 +37,10 @@ async fn world() -> World {
         .admin("root")
         .artifact("olga", Art::template("liked", "1.0.0").public())
         .artifact("olga", Art::template("secret", "1.0.0"))
-        .artifact("olga", Art::template("partnered", "1.0.0").shared_with("partner"))
+        .artifact(
+            "olga",
+            Art::template("partnered", "1.0.0").shared_with("partner"),
+        )
         .build()
         .await;
     let token = |name: &str| app.token(name).to_owned();

@@ -4,7 +4,7 @@ use appcat::caller::Role;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::builders::TestCatalog;
+use crate::builders::{Built, TestCatalog};
 use crate::common::{TestApp, error_message};
 
 fn versions(v: &Value) -> Vec<String> {
@@ -22,7 +22,7 @@ fn versions(v: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn seeded() -> (TestApp, String) {
+async fn seeded() -> (Built, String) {
     let app = TestCatalog::new()
         .user("alice", "acme", Role::Admin)
         .build()

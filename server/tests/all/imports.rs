@@ -10,6 +10,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use serde_norway::Value as Yaml;
 
+use crate::builders::TestCatalog;
 use crate::common::TestApp;
 use crate::shared_data;
 

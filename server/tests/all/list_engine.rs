@@ -13,6 +13,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
+use crate::builders::TestCatalog;
 use crate::common::TestApp;
 
 fn ids(v: &Value) -> Vec<String> {

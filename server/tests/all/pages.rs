@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::json;
 
+use crate::builders::TestCatalog;
 use crate::common::TestApp;
 
 async fn page(app: &TestApp, uri: &str) -> (StatusCode, String) {

@@ -330,10 +330,7 @@ async fn csrf_is_required_on_forms_and_on_session_api_calls() {
 
 #[tokio::test]
 async fn publisher_flow_through_forms_and_admin_approval() {
-    let app = TestCatalog::new()
-        .admin("root")
-        .build()
-        .await;
+    let app = TestCatalog::new().admin("root").build().await;
     let root = app.token("root").to_owned();
     accounts::set_password(&app.catalog.db, "root", "root password 1")
         .await

@@ -129,7 +129,8 @@ async fn create_once(
     // versions alone. Updating every version of the name here made two
     // creates in one sequence lock the same rows in different orders.
     let (score, count) =
-        super::community::public_rating(&catalog.db, type_name, &principal.tenant, &name).await?;
+        crate::services::community::public_rating(&catalog.db, type_name, &principal.tenant, &name)
+            .await?;
     if count > 0 {
         artifact::Entity::update_many()
             .col_expr(artifact::Column::RatingScore, Expr::value(score))

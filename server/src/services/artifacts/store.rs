@@ -24,7 +24,7 @@ pub async fn find_visible(
             Some(t) => artifact_member::Entity::find_by_id((model.id.clone(), t.to_owned()))
                 .one(&catalog.db)
                 .await?
-                .is_some_and(|r| r.status != super::members::DECLINED),
+                .is_some_and(|r| r.status != crate::services::members::DECLINED),
             None => false,
         };
     if !access::allowed(caller, Action::Read, Subject::from(&model).offered(shared)) {
@@ -177,10 +177,10 @@ pub async fn apply_fields(
         } else if let Some(def) = ty.links.get(k) {
             match v {
                 Value::Array(items) => {
-                    if items.len() > super::deps::MAX_LINKS {
+                    if items.len() > crate::services::deps::MAX_LINKS {
                         return Err(bad_request(format!(
                             "link '{k}' holds at most {} links",
-                            super::deps::MAX_LINKS
+                            crate::services::deps::MAX_LINKS
                         )));
                     }
                     if crate::types::validate::find_nul(v).is_some() {
@@ -188,7 +188,7 @@ pub async fn apply_fields(
                     }
                     for item in items {
                         if let Value::Object(o) = item {
-                            super::deps::check_named_link(k, def, o)?;
+                            crate::services::deps::check_named_link(k, def, o)?;
                         }
                     }
                     v.clone()

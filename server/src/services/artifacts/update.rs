@@ -198,7 +198,10 @@ async fn update_once(
                 for (k, v) in &props {
                     doc.insert(k.clone(), v.clone());
                 }
-                if blobs.iter().any(|b| b.status == super::blobs::SAVING) {
+                if blobs
+                    .iter()
+                    .any(|b| b.status == crate::services::blobs::SAVING)
+                {
                     return Err(conflict(
                         "a blob is still being uploaded; activate when it is done",
                     ));
@@ -281,7 +284,7 @@ async fn update_once(
     // Which ratings count in public depends on which versions are public.
     let updated = if new_status != m.status || new_visibility != m.visibility {
         crate::db::retry(|| {
-            super::community::refresh_rating(&catalog.db, &m.type_name, &m.owner, &m.name)
+            crate::services::community::refresh_rating(&catalog.db, &m.type_name, &m.owner, &m.name)
         })
         .await?;
         artifact::Entity::find_by_id(m.id.clone())

@@ -90,10 +90,10 @@ pub fn link_items<'a>(field: &str, def: &LinkDef, value: &'a Value) -> AppResult
             return Err(bad_request(format!("link '{field}' must be an object")));
         }
     };
-    if items.len() > super::deps::MAX_LINKS {
+    if items.len() > crate::services::deps::MAX_LINKS {
         return Err(bad_request(format!(
             "link '{field}' holds at most {} links",
-            super::deps::MAX_LINKS
+            crate::services::deps::MAX_LINKS
         )));
     }
     if crate::types::validate::find_nul(value).is_some() {
@@ -110,13 +110,13 @@ pub fn link_items<'a>(field: &str, def: &LinkDef, value: &'a Value) -> AppResult
                         "link '{field}' is longer than 2048 characters"
                     )));
                 }
-                if !url && super::deps::parse_exact(target).is_none() {
+                if !url && crate::services::deps::parse_exact(target).is_none() {
                     return Err(bad_request(format!(
                         "link '{field}' must be /artifacts/<type>/<id>, an http(s) URL or {{name, version}}, not '{target}'"
                     )));
                 }
             }
-            Value::Object(o) => super::deps::check_named_link(field, def, o)?,
+            Value::Object(o) => crate::services::deps::check_named_link(field, def, o)?,
             _ => {
                 return Err(bad_request(format!(
                     "link '{field}' holds strings or {{name, version}} objects"
@@ -160,7 +160,7 @@ pub(super) async fn check_exact_link(
         }
         return Ok(());
     }
-    let (ty, id) = super::deps::parse_exact(target).ok_or_else(|| {
+    let (ty, id) = crate::services::deps::parse_exact(target).ok_or_else(|| {
         bad_request(format!(
             "link '{field}' must be /artifacts/<type>/<id>, an http(s) URL or {{name, version}}, not '{target}'"
         ))
